@@ -1,0 +1,1 @@
+"""klinika: clinic management for Polish outpatient clinics."""

@@ -1,0 +1,80 @@
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from klinika.accounts.roles import Role
+from klinika.crypto.fields import BlindIndexField, EncryptedTextField
+from klinika.tenancy.models import Clinic, ClinicOwnedModel
+
+
+class UserManager(BaseUserManager):
+    def create_user(self, username, password=None, **fields):
+        user = self.model(username=username, **fields)
+        user.set_password(password)
+        user.save()
+        return user
+
+    def create_superuser(self, username, password=None, **fields):
+        fields.setdefault("role", Role.VENDOR_OPERATOR)
+        return self.create_user(username, password, **fields)
+
+
+class User(AbstractBaseUser):
+    """A login. Holds no personal data: names and contacts are in StaffMember, encrypted.
+
+    Not clinic-scoped on purpose: a login must be resolved before its clinic is known,
+    and vendor operators belong to no clinic. Usernames are handles, not names.
+    """
+
+    username = models.CharField(_("login"), max_length=60, unique=True)
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = ["role"]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(role="vendor_operator", clinic__isnull=True)
+                           | (~models.Q(role="vendor_operator") & models.Q(clinic__isnull=False))),
+                name="staff_have_a_clinic_vendor_operators_none",
+            )
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def is_staff(self):  # Django admin is not used; nobody is "staff" in Django's sense
+        return False
+
+    @property
+    def requires_two_factor(self) -> bool:
+        clinic = self.clinic
+        return not (clinic is not None and clinic.is_demo)
+
+
+class StaffMember(ClinicOwnedModel):
+    """A person working at a clinic: their personal data, encrypted under their own key."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="staff")
+    subject_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = EncryptedTextField(_("first name"), max_length=100)
+    last_name = EncryptedTextField(_("last name"), max_length=100)
+    email = EncryptedTextField(_("e-mail"), max_length=254, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=30, blank=True)
+    last_name_index = BlindIndexField(source="last_name", normaliser="text")
+    email_index = BlindIndexField(source="email", normaliser="email")
+
+    def encryption_subject_ref(self):
+        return self.subject_ref
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"

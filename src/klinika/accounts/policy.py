@@ -1,0 +1,58 @@
+"""The access policy: the one place that answers "may this user do this to this object?".
+
+Views, API, CLI and services all ask `can()` or `require()`. An unknown action is a
+programming error and raises, so a typo never silently grants or denies.
+"""
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from klinika.accounts.roles import Role
+
+R = Role
+ACTIONS: dict[str, tuple[set, str]] = {
+    "patients.search": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN}, _("Find patients")),
+    "patients.register": ({R.REGISTRAR, R.CLINIC_ADMIN}, _("Register patients")),
+    "patients.view_demographics": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN}, _("See patients' details")),
+    "patients.merge": ({R.CLINIC_ADMIN}, _("Merge duplicate patient records")),
+    "records.view_clinical": ({R.DOCTOR, R.NURSE}, _("Read visit records")),
+    "records.write": ({R.DOCTOR}, _("Write and sign visit records")),
+    "records.vitals": ({R.DOCTOR, R.NURSE}, _("Record vital signs")),
+    "edocs.issue": ({R.DOCTOR}, _("Issue e-prescriptions, e-referrals and e-sick-leave")),
+    "schedule.view": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN}, _("See schedules")),
+    "schedule.book": ({R.REGISTRAR, R.CLINIC_ADMIN}, _("Book appointments")),
+    "staff.manage": ({R.CLINIC_ADMIN}, _("Manage staff accounts")),
+    "support.grant": ({R.CLINIC_ADMIN}, _("Grant time-boxed vendor support access")),
+    "audit.view_access_log": ({R.DPO, R.CLINIC_ADMIN}, _("See who accessed a patient's record")),
+    "audit.verify": ({R.DPO, R.VENDOR_OPERATOR}, _("Verify the audit trail")),
+    "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
+    "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
+    "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
+}
+
+# Actions that reach personal data of a clinic's people: never for a vendor operator.
+PERSONAL_DATA_ACTIONS = {a for a in ACTIONS if a.split(".")[0] in {"patients", "records", "edocs", "breach"}}
+
+
+def can(user, action: str, obj=None) -> bool:
+    try:
+        roles, _label = ACTIONS[action]
+    except KeyError:
+        raise LookupError(f"Unknown policy action {action!r}; add it to klinika.accounts.policy.ACTIONS") from None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role not in roles:
+        return False
+    if obj is not None:
+        obj_clinic = getattr(obj, "clinic_id", None)
+        if obj_clinic is None or obj_clinic != user.clinic_id:
+            return False
+    return True
+
+
+def require(user, action: str, obj=None) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def allowed_actions(user) -> list[tuple[str, str]]:
+    return [(name, label) for name, (roles, label) in ACTIONS.items() if can(user, name)]

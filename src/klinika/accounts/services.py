@@ -1,0 +1,55 @@
+"""Login and second-factor operations, each audited."""
+import segno
+from django.contrib.auth import login
+from django.db import transaction
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from klinika.audit.context import Actor
+from klinika.audit.models import Action
+from klinika.audit.services import record
+
+# Wrong codes allowed for one password login before the password must be entered again.
+MAX_TOKEN_FAILURES = 5
+
+
+def _actor(user, request) -> Actor:
+    return Actor(user.pk, user.role, getattr(request, "request_id", ""))
+
+
+def complete_login(request, user, device=None):
+    """The user proved who they are: start the session (and bind the verifying device)."""
+    with transaction.atomic():
+        login(request, user, backend="klinika.accounts.backends.StaffBackend")
+        if device is not None:
+            otp_login(request, device)
+        record(Action.LOGIN, object_type="user", object_id=user.pk, clinic_id=user.clinic_id,
+               actor=_actor(user, request), reason="password+totp" if device else "password (demo clinic)")
+
+
+def record_failed_login(request, user, reason: str):
+    record(Action.LOGIN_FAILED, object_type="user", object_id=user.pk if user else "",
+           clinic_id=user.clinic_id if user else None, reason=reason,
+           actor=_actor(user, request) if user else None, outcome="failure")
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def enrolment_device(user) -> TOTPDevice:
+    """The unconfirmed device a user is enrolling (made on first visit, kept until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def enrolment_qr_svg(device: TOTPDevice) -> str:
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=5)
+
+
+def verify_token(device: TOTPDevice, token: str) -> bool:
+    ok = device.verify_token(token)
+    if ok and not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return ok

@@ -1,0 +1,218 @@
+"""Model fields that store ciphertext and hand the application plaintext.
+
+Encrypt on save with the row's subject key (model.encryption_subject_ref()) or the
+clinic DEK; decrypt on load with whichever key the ciphertext names. Encrypted columns
+accept no lookups but `isnull`: search goes through a BlindIndexField.
+"""
+import datetime
+import json
+
+from django import forms
+from django.core.exceptions import FieldError
+from django.db import models
+
+from klinika.crypto import blind, envelope
+from klinika.crypto.errors import KeyDestroyed
+
+
+class _Erased:
+    """What a value reads as once its key was crypto-shredded."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __str__(self):
+        from django.utils.translation import gettext
+
+        return gettext("[erased]")
+
+    def __repr__(self):
+        return "ERASED"
+
+    def __bool__(self):
+        return False
+
+
+ERASED = _Erased()
+
+
+class EncryptedField(models.Field):
+    empty_strings_allowed = True
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null", True)
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self):
+        return "BinaryField"
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        self._suffix = None
+
+    @property
+    def aad_suffix(self) -> bytes:
+        if self._suffix is None:
+            self._suffix = envelope.aad_suffix(self.model._meta.db_table, self.column)
+        return self._suffix
+
+    # Subclasses convert between Python values and bytes.
+    def to_bytes(self, value) -> bytes:
+        raise NotImplementedError
+
+    def from_bytes(self, data: bytes):
+        raise NotImplementedError
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value is None:
+            return None
+        if value is ERASED:
+            raise KeyDestroyed(f"{self.model.__name__}.{self.name} was erased and cannot be saved again")
+        key = envelope.write_key(model_instance.clinic_id, model_instance.encryption_subject_ref())
+        return _Ciphertext(envelope.encrypt(self.to_bytes(self.to_python(value)), key, self.aad_suffix))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        if isinstance(value, _Ciphertext):
+            return connection.Database.Binary(bytes(value))
+        raise FieldError(
+            f"{self.model.__name__}.{self.name} is encrypted: write it with save() (which encrypts), "
+            "never with QuerySet.update() or a raw value"
+        )
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        try:
+            return self.from_bytes(envelope.decrypt(bytes(value), self.aad_suffix))
+        except KeyDestroyed:
+            return ERASED
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        return None
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return "" if value is None else str(value)
+
+
+class _Ciphertext(bytes):
+    """Marks bytes produced by pre_save, so nothing unencrypted reaches the database."""
+
+
+class EncryptedTextField(EncryptedField):
+    description = "Text, encrypted"
+
+    def __init__(self, *args, max_length=None, **kwargs):
+        self.text_max_length = max_length
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.text_max_length is not None:
+            kwargs["max_length"] = self.text_max_length
+        return name, path, args, kwargs
+
+    def to_python(self, value):
+        return value if value is None or isinstance(value, str) else str(value)
+
+    def to_bytes(self, value):
+        return value.encode()
+
+    def from_bytes(self, data):
+        return data.decode()
+
+    def formfield(self, **kwargs):
+        return forms.CharField(max_length=self.text_max_length, required=not self.blank, label=self.verbose_name,
+                               **kwargs)
+
+
+class EncryptedDateField(EncryptedField):
+    description = "Date, encrypted"
+
+    def to_python(self, value):
+        if value is None or isinstance(value, datetime.date):
+            return value
+        return datetime.date.fromisoformat(str(value))
+
+    def to_bytes(self, value):
+        return value.isoformat().encode()
+
+    def from_bytes(self, data):
+        return datetime.date.fromisoformat(data.decode())
+
+    def formfield(self, **kwargs):
+        return forms.DateField(required=not self.blank, label=self.verbose_name, **kwargs)
+
+
+class EncryptedJSONField(EncryptedField):
+    description = "JSON value, encrypted"
+
+    def to_python(self, value):
+        return value
+
+    def to_bytes(self, value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    def from_bytes(self, data):
+        return json.loads(data)
+
+
+NORMALISERS = {
+    "text": blind.normalise_text,
+    "digits": blind.normalise_digits,
+    "phone": blind.normalise_phone,
+    "email": blind.normalise_email,
+}
+
+
+class BlindIndexField(models.BinaryField):
+    """HMAC of another (encrypted) field's normalised value, for exact-match search."""
+
+    def __init__(self, *args, source: str, normaliser: str = "text", **kwargs):
+        if normaliser not in NORMALISERS:
+            raise ValueError(f"normaliser must be one of {sorted(NORMALISERS)}")
+        self.source, self.normaliser = source, normaliser
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("db_index", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("max_length", blind.LENGTH)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"], kwargs["normaliser"] = self.source, self.normaliser
+        for default in ("null", "db_index", "editable", "max_length"):
+            kwargs.pop(default, None)
+        return name, path, args, kwargs
+
+    def label(self) -> str:
+        return f"{self.model._meta.db_table}.{self.source}"
+
+    def token(self, clinic_id, value) -> bytes | None:
+        if value is None or value is ERASED:
+            return None
+        normalised = NORMALISERS[self.normaliser](str(value))
+        if not normalised:
+            return None
+        return blind.compute(clinic_id, self.label(), normalised)
+
+    def pre_save(self, model_instance, add):
+        token = self.token(model_instance.clinic_id, getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, token)
+        return token
+
+
+def blind_index_for(model, source: str) -> BlindIndexField:
+    for field in model._meta.concrete_fields:
+        if isinstance(field, BlindIndexField) and field.source == source:
+            return field
+    raise FieldError(f"{model.__name__}.{source} has no blind index: it cannot be searched")

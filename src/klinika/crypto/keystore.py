@@ -1,0 +1,260 @@
+"""Key hierarchy: root → clinic KEK → clinic DEK / index key / signing key / subject keys.
+
+Everything here touches the `keystore` database only. Unwrapped keys are cached per
+process (see cache.py); a read never calls the keystore when its key is cached.
+"""
+import os
+from dataclasses import dataclass
+from uuid import UUID
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from klinika.crypto.cache import KeyCache
+from klinika.crypto.errors import KeyDestroyed, KeyNotFound
+from klinika.crypto.models import DataKey, KeyEncryptionKey, KeyState
+from klinika.crypto.root import provider
+
+DB = "keystore"
+Purpose = DataKey.Purpose
+
+
+@dataclass(frozen=True)
+class UnwrappedKey:
+    key_id: UUID
+    clinic_id: UUID
+    purpose: str
+    material: bytes
+    aead: AESGCM | None
+    aad_prefix: bytes  # "klinika/v1|" + clinic id: the start of every field's aad
+
+
+_cache = KeyCache(settings.KLINIKA_KEY_CACHE_SIZE, settings.KLINIKA_KEY_CACHE_SECONDS)
+# (clinic_id, purpose) -> key_id of the active clinic-wide key; (clinic_id, subject_ref) -> key_id
+_active = KeyCache(settings.KLINIKA_KEY_CACHE_SIZE, settings.KLINIKA_KEY_CACHE_SECONDS)
+
+
+def forget_cached_keys():
+    _cache.clear()
+    _active.clear()
+
+
+def _kek_aad(clinic_id: UUID, kek_id: UUID) -> bytes:
+    return b"klinika/kek/v1|" + clinic_id.bytes + kek_id.bytes
+
+
+def _dek_aad(clinic_id: UUID, key_id: UUID, purpose: str) -> bytes:
+    return b"klinika/key/v1|" + clinic_id.bytes + key_id.bytes + purpose.encode()
+
+
+def _kek_material(kek: KeyEncryptionKey) -> bytes:
+    if kek.state == KeyState.DESTROYED or kek.wrapped is None:
+        raise KeyDestroyed(f"The key-encryption key of clinic {kek.clinic_id} was shredded.")
+    return provider().unwrap(bytes(kek.wrapped), _kek_aad(kek.clinic_id, kek.key_id))
+
+
+def _active_kek(clinic_id: UUID) -> KeyEncryptionKey:
+    kek = KeyEncryptionKey.objects.using(DB).filter(clinic_id=clinic_id, state=KeyState.ACTIVE).first()
+    if kek is None:
+        if KeyEncryptionKey.objects.using(DB).filter(clinic_id=clinic_id).exists():
+            raise KeyDestroyed(f"Clinic {clinic_id} was crypto-shredded; its data cannot be read or written.")
+        raise KeyNotFound(f"Clinic {clinic_id} has no keys; create it with `klinika clinic create`.")
+    return kek
+
+
+def _wrap_new(clinic_id: UUID, purpose: str, subject_ref: UUID | None = None) -> DataKey:
+    kek = _active_kek(clinic_id)
+    kek_material = _kek_material(kek)
+    row = DataKey(clinic_id=clinic_id, purpose=purpose, subject_ref=subject_ref, kek_id=kek.key_id)
+    if purpose == Purpose.SIGNING:
+        private = Ed25519PrivateKey.generate()
+        material = private.private_bytes_raw()
+        row.public_key = private.public_key().public_bytes_raw()
+    else:
+        material = os.urandom(32)
+    nonce = os.urandom(12)
+    row.wrapped = nonce + AESGCM(kek_material).encrypt(nonce, material, _dek_aad(clinic_id, row.key_id, purpose))
+    row.save(using=DB)
+    return row
+
+
+def create_clinic_keys(clinic_id: UUID) -> None:
+    """A new clinic's KEK and its clinic-wide keys."""
+    with transaction.atomic(using=DB):
+        kek = KeyEncryptionKey(clinic_id=clinic_id)
+        kek.wrapped = provider().wrap(os.urandom(32), _kek_aad(clinic_id, kek.key_id))
+        kek.save(using=DB)
+        for purpose in (Purpose.DATA, Purpose.INDEX, Purpose.SIGNING):
+            _wrap_new(clinic_id, purpose)
+
+
+def _unwrap(row: DataKey) -> UnwrappedKey:
+    if row.state == KeyState.DESTROYED or row.wrapped is None:
+        raise KeyDestroyed(f"Key {row.key_id} was crypto-shredded.")
+    kek = KeyEncryptionKey.objects.using(DB).filter(key_id=row.kek_id).first()
+    if kek is None:
+        raise KeyNotFound(f"Key {row.key_id} names a key-encryption key that does not exist.")
+    blob = bytes(row.wrapped)
+    material = AESGCM(_kek_material(kek)).decrypt(
+        blob[:12], blob[12:], _dek_aad(row.clinic_id, row.key_id, row.purpose)
+    )
+    aead = AESGCM(material) if row.purpose in (Purpose.DATA, Purpose.SUBJECT) else None
+    aad_prefix = b"klinika/v1|" + row.clinic_id.bytes
+    return UnwrappedKey(row.key_id, row.clinic_id, row.purpose, material, aead, aad_prefix)
+
+
+def key_by_raw_id(raw_id: bytes) -> UnwrappedKey:
+    """The key a ciphertext names (its 16 id bytes); cached, so reads skip the keystore."""
+    key = _cache.get(raw_id)
+    if key is None:
+        row = DataKey.objects.using(DB).filter(key_id=UUID(bytes=raw_id)).first()
+        if row is None:
+            raise KeyNotFound(f"No key {UUID(bytes=raw_id)} in this keystore.")
+        key = _unwrap(row)
+        _cache.put(raw_id, key)
+    return key
+
+
+def key_by_id(key_id: UUID) -> UnwrappedKey:
+    return key_by_raw_id(key_id.bytes)
+
+
+def clinic_key(clinic_id: UUID, purpose: str) -> UnwrappedKey:
+    """The active clinic-wide key of a purpose (DEK for new writes, index, signing)."""
+    key_id = _active.get((clinic_id, purpose))
+    if key_id is None:
+        row = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=purpose, state=KeyState.ACTIVE).first()
+        if row is None:
+            _active_kek(clinic_id)  # raises the precise reason (shredded, or never created)
+            raise KeyNotFound(f"Clinic {clinic_id} has no active {purpose} key.")
+        key = _unwrap(row)
+        _cache.put(row.key_id.bytes, key)
+        _active.put((clinic_id, purpose), row.key_id)
+        return key
+    return key_by_id(key_id)
+
+
+def subject_key(clinic_id: UUID, subject_ref: UUID) -> UnwrappedKey:
+    """The key of one person, made on first use."""
+    key_id = _active.get((clinic_id, subject_ref))
+    if key_id is not None:
+        return key_by_id(key_id)
+    row = DataKey.objects.using(DB).filter(clinic_id=clinic_id, subject_ref=subject_ref).first()
+    if row is None:
+        try:
+            with transaction.atomic(using=DB):
+                row = _wrap_new(clinic_id, Purpose.SUBJECT, subject_ref)
+        except IntegrityError:  # made by a parallel request a moment ago
+            row = DataKey.objects.using(DB).get(clinic_id=clinic_id, subject_ref=subject_ref)
+    key = _unwrap(row)
+    _cache.put(row.key_id.bytes, key)
+    _active.put((clinic_id, subject_ref), row.key_id)
+    return key
+
+
+def signing_public_keys(clinic_id: UUID) -> dict[UUID, bytes]:
+    rows = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SIGNING)
+    return {row.key_id: bytes(row.public_key) for row in rows}
+
+
+def signing_private_key(clinic_id: UUID) -> tuple[UUID, Ed25519PrivateKey]:
+    key = clinic_key(clinic_id, Purpose.SIGNING)
+    return key.key_id, Ed25519PrivateKey.from_private_bytes(key.material)
+
+
+def public_key_bytes(private: Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+@dataclass
+class RotationReport:
+    old_kek: UUID
+    new_kek: UUID
+    rewrapped: int
+    new_dek: UUID
+
+
+def rotate_clinic(clinic_id: UUID) -> RotationReport:
+    """New KEK; every live key re-wrapped under it; old KEK destroyed; new DEK for new writes.
+
+    No data row is rewritten: ciphertexts name their key id, and every old key id stays
+    readable. The index key is kept (blind indexes could not be rebuilt without rewriting).
+    """
+    with transaction.atomic(using=DB):
+        old = KeyEncryptionKey.objects.using(DB).select_for_update().get(clinic_id=clinic_id, state=KeyState.ACTIVE)
+        old_material = _kek_material(old)
+        new = KeyEncryptionKey(clinic_id=clinic_id)
+        new_material = os.urandom(32)
+        new.wrapped = provider().wrap(new_material, _kek_aad(clinic_id, new.key_id))
+        old.state, old.wrapped, old.destroyed_at = KeyState.DESTROYED, None, timezone.now()
+        old.save(using=DB)
+        new.save(using=DB)
+        rewrapped = 0
+        rows = DataKey.objects.using(DB).filter(clinic_id=clinic_id, kek_id=old.key_id).exclude(
+            state=KeyState.DESTROYED
+        )
+        for row in rows.iterator():
+            blob = bytes(row.wrapped)
+            aad = _dek_aad(clinic_id, row.key_id, row.purpose)
+            material = AESGCM(old_material).decrypt(blob[:12], blob[12:], aad)
+            nonce = os.urandom(12)
+            row.wrapped = nonce + AESGCM(new_material).encrypt(nonce, material, aad)
+            row.kek_id = new.key_id
+            row.save(using=DB, update_fields=["wrapped", "kek_id"])
+            rewrapped += 1
+        DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.DATA, state=KeyState.ACTIVE).update(
+            state=KeyState.RETIRED
+        )
+        dek = _wrap_new(clinic_id, Purpose.DATA)
+    forget_cached_keys()
+    _scrub_freed_space()
+    return RotationReport(old.key_id, new.key_id, rewrapped, dek.key_id)
+
+
+def shred_clinic(clinic_id: UUID) -> int:
+    """Destroy the clinic's KEK and every key under it. Returns how many keys died."""
+    now = timezone.now()
+    with transaction.atomic(using=DB):
+        keks = KeyEncryptionKey.objects.using(DB).filter(clinic_id=clinic_id).exclude(state=KeyState.DESTROYED)
+        count = keks.update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=now)
+        count += (
+            DataKey.objects.using(DB)
+            .filter(clinic_id=clinic_id)
+            .exclude(state=KeyState.DESTROYED)
+            .update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=now)
+        )
+    forget_cached_keys()
+    _scrub_freed_space()
+    return count
+
+
+def erase_subject(clinic_id: UUID, subject_ref: UUID) -> bool:
+    """Destroy one person's key. True if a live key was destroyed."""
+    with transaction.atomic(using=DB):
+        count = (
+            DataKey.objects.using(DB)
+            .filter(clinic_id=clinic_id, subject_ref=subject_ref, purpose=Purpose.SUBJECT)
+            .exclude(state=KeyState.DESTROYED)
+            .update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=timezone.now())
+        )
+    forget_cached_keys()
+    _scrub_freed_space()
+    return count > 0
+
+
+def _scrub_freed_space():
+    """Make destroyed key material leave the keystore's files, not just its tables.
+
+    SQLite runs with secure_delete (freed pages are zeroed) and is checkpointed so the
+    write-ahead log drops old pages; PostgreSQL's VACUUM removes dead row versions.
+    """
+    connection = connections[DB]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute(f"VACUUM {KeyEncryptionKey._meta.db_table}, {DataKey._meta.db_table}")

@@ -1,0 +1,77 @@
+"""The keystore. These tables live in the `keystore` database only (see router.py).
+
+Clinic ids here are plain UUIDs, not foreign keys: the clinic table is in another database.
+"""
+import uuid
+
+from django.db import models
+
+
+class RootKeyCheck(models.Model):
+    """Proves which root key this keystore was made with, without storing the key."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    provider = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class KeyState(models.TextChoices):
+    ACTIVE = "active"  # used for new writes and for reads
+    RETIRED = "retired"  # reads only (after rotation)
+    DESTROYED = "destroyed"  # material gone: crypto-shredded
+
+
+class KeyEncryptionKey(models.Model):
+    """A clinic's KEK, wrapped by the root key."""
+
+    key_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    clinic_id = models.UUIDField(db_index=True)
+    wrapped = models.BinaryField(null=True)
+    state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic_id"], condition=models.Q(state="active"), name="one_active_kek_per_clinic"
+            )
+        ]
+
+
+class DataKey(models.Model):
+    """A clinic's data, index, signing or per-person (subject) key, wrapped by the clinic KEK."""
+
+    class Purpose(models.TextChoices):
+        DATA = "dek"
+        INDEX = "index"
+        SUBJECT = "subject"
+        SIGNING = "signing"
+
+    key_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    clinic_id = models.UUIDField()
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    subject_ref = models.UUIDField(null=True, blank=True)
+    kek_id = models.UUIDField()
+    wrapped = models.BinaryField(null=True)
+    # Ed25519 public key of a signing key: public, so checkpoints stay verifiable after a shred.
+    public_key = models.BinaryField(null=True)
+    state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic_id", "purpose", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic_id", "purpose"],
+                condition=models.Q(state="active") & ~models.Q(purpose="subject"),
+                name="one_active_clinic_key_per_purpose",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic_id", "subject_ref"],
+                condition=models.Q(purpose="subject"),
+                name="one_key_per_subject",
+            ),
+        ]

@@ -1,0 +1,29 @@
+from django.db import models
+
+from klinika.tenancy.context import cross_clinic_reason, require_clinic_id
+
+
+class ClinicScopedQuerySet(models.QuerySet):
+    def matching(self, **values):
+        """Exact match on encrypted fields through their blind indexes: .matching(pesel=...)."""
+        from klinika.crypto.fields import blind_index_for
+
+        clinic_id = require_clinic_id()
+        filters = {}
+        for source, value in values.items():
+            field = blind_index_for(self.model, source)
+            token = field.token(clinic_id, value)
+            if token is None:
+                return self.none()
+            filters[field.name] = token
+        return self.filter(**filters)
+
+
+class ClinicScopedManager(models.Manager.from_queryset(ClinicScopedQuerySet)):
+    """Every query is filtered to the clinic in context; no clinic in context raises."""
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if cross_clinic_reason() is not None:
+            return qs
+        return qs.filter(clinic_id=require_clinic_id())

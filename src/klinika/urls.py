@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from klinika.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.dashboard, name="dashboard"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("klinika.accounts.urls")),
+]

@@ -1,0 +1,10 @@
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinika.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from klinika.crypto.root import check_root_key_or_exit  # noqa: E402
+
+application = get_wsgi_application()
+check_root_key_or_exit()
