@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything (Debian's PostgreSQL 15 and Chromium, the Python packages) and runs
+# the whole test suite twice: on SQLite, then on a real PostgreSQL server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium
+fi
+bash scripts/install.sh
+
+echo "=== test suite on SQLite ==="
+env -u DATABASE_URL -u KEYSTORE_DATABASE_URL python3 -m pytest -p no:cacheprovider "$@"
+
+echo "=== test suite on PostgreSQL ==="
+eval "$(bash scripts/postgres.sh)"
+python3 -m pytest -p no:cacheprovider "$@"
