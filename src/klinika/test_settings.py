@@ -10,3 +10,10 @@ from klinika.settings import *  # noqa: E402,F401,F403
 
 # Argon2 stays (it is what runs in production), with the cheapest parameters.
 PASSWORD_HASHERS = ["klinika.test_hashers.FastArgon2PasswordHasher"]
+
+# Parallel runs against one PostgreSQL server (several developers, helpers) need their own
+# test databases: KLINIKA_TEST_DB_SUFFIX=alice gives test_klinika_alice.
+if os.environ.get("KLINIKA_TEST_DB_SUFFIX"):
+    for _alias, _db in DATABASES.items():  # noqa: F405
+        if _db["ENGINE"].endswith("postgresql"):
+            _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.environ['KLINIKA_TEST_DB_SUFFIX']}"}
