@@ -17,3 +17,9 @@ if os.environ.get("KLINIKA_TEST_DB_SUFFIX"):
     for _alias, _db in DATABASES.items():  # noqa: F405
         if _db["ENGINE"].endswith("postgresql"):
             _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.environ['KLINIKA_TEST_DB_SUFFIX']}"}
+
+# SQLite test databases are files, not shared-cache memory: like production (WAL, busy
+# timeout), so tests with parallel writers behave as a real deployment would.
+for _alias, _db in DATABASES.items():  # noqa: F405
+    if _db["ENGINE"].endswith("sqlite3"):
+        _db["TEST"] = {"NAME": os.path.join(os.environ["KLINIKA_DATA_DIR"], f"test-{_alias}.sqlite3")}

@@ -52,19 +52,23 @@ def test_value_moved_to_another_column_fails_authentication(in_clinic, people):
         Patient.objects.get(pk=patient.pk)
 
 
-def test_value_moved_to_another_patient_row_fails(in_clinic, people):
-    a, b = Patient(**people.patient()), Patient(**people.patient())
-    a.save()
-    b.save()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE patients_patient SET pesel = (SELECT pesel FROM patients_patient WHERE id = %s) WHERE id = %s",
-            [a.pk, b.pk],
-        )
-    # same column, same clinic, but encrypted under another person's key: still readable only
-    # as that person's value, never silently merged into the wrong subject's key space
-    moved = Patient.objects.get(pk=b.pk)
-    assert moved.pesel == a.pesel
+def test_value_moved_to_another_clinic_does_not_decrypt(make_clinic, people):
+    from klinika.crypto.errors import KeyNotFound
+    from klinika.tenancy.context import clinic_context
+
+    a, b = make_clinic(), make_clinic()
+    with clinic_context(a):
+        victim = Patient(**people.patient())
+        victim.save()
+    with clinic_context(b):
+        own = Patient(**people.patient())
+        own.save()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE patients_patient SET pesel = (SELECT pesel FROM patients_patient WHERE id = %s) "
+                "WHERE id = %s", [victim.pk, own.pk])
+        with pytest.raises(KeyNotFound):
+            Patient.objects.get(pk=own.pk)
 
 
 def test_encrypted_columns_refuse_plaintext_lookups_and_bulk_updates(in_clinic, people):
