@@ -5,6 +5,8 @@
     klinika clinic create|list
     klinika keys rotate|erase-subject|shred
     klinika audit verify|checkpoint
+
+`klinika --clinic SLUG COMMAND ...` runs any command (e.g. `shell`) inside that clinic's context.
 """
 import os
 import sys
@@ -20,8 +22,24 @@ def main(argv=None):
 
     from klinika.crypto.root import check_root_key_or_exit
 
+    clinic_ref = None
+    if argv[:1] == ["--clinic"] or (argv and argv[0].startswith("--clinic=")):
+        if argv[0] == "--clinic":
+            if len(argv) < 2:
+                sys.exit("klinika: --clinic needs a clinic slug or id (see `klinika clinic list`)")
+            clinic_ref, argv = argv[1], argv[2:]
+        else:
+            clinic_ref, argv = argv[0].split("=", 1)[1], argv[1:]
     if argv and argv[0] not in ("help", "--help", "-h", "version", "--version", "makemigrations"):
         check_root_key_or_exit()
+    if clinic_ref is not None:
+        from klinika.tenancy.context import set_clinic
+        from klinika.tenancy.services import find_clinic
+
+        try:
+            set_clinic(find_clinic(clinic_ref).pk)
+        except LookupError as exc:
+            sys.exit(f"klinika: {exc}")
     execute_from_command_line(["klinika", *argv] if argv else ["klinika", "help"])
 
 

@@ -1,0 +1,23 @@
+"""Background tasks run for one clinic: the clinic id is the task's first argument."""
+import functools
+
+from django_tasks import task
+
+from klinika.tenancy.context import clinic_context
+
+
+def clinic_task(function=None, **task_options):
+    """Like django_tasks.task, but `enqueue(clinic_id, ...)` runs the body inside that clinic's context.
+
+    The id travels as a string (task arguments must be JSON), never as a model instance.
+    """
+
+    def decorate(body):
+        @functools.wraps(body)
+        def run_for_clinic(clinic_id: str, *args, **kwargs):
+            with clinic_context(clinic_id):
+                return body(*args, **kwargs)
+
+        return task(**task_options)(run_for_clinic)
+
+    return decorate(function) if function is not None else decorate

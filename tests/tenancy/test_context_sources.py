@@ -1,0 +1,45 @@
+"""The clinic context comes from the request's user, the CLI's --clinic, or a task's argument."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from klinika.patients.models import Patient
+from klinika.tenancy.context import ClinicContextMissing, clinic_context, current_clinic_id
+from klinika.tenancy.tasks import clinic_task
+
+pytestmark = pytest.mark.django_db
+
+
+@clinic_task
+def count_patients():
+    return [str(current_clinic_id()), Patient.objects.count()]
+
+
+def test_a_task_runs_in_the_clinic_named_by_its_argument(make_clinic, people):
+    a, b = make_clinic(), make_clinic()
+    with clinic_context(a):
+        for _ in range(3):
+            Patient(**people.patient()).save()
+    result = count_patients.enqueue(str(a.pk))
+    assert result.return_value == [str(a.pk), 3]
+    assert count_patients.enqueue(str(b.pk)).return_value == [str(b.pk), 0]
+    with pytest.raises(ClinicContextMissing):
+        Patient.objects.count()  # nothing leaks out of the task
+
+
+def test_cli_clinic_option_sets_the_context(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KEYSTORE_DATABASE_URL", "KLINIKA_ROOT_KEY")}
+    env.update(KLINIKA_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="klinika.settings")
+    run = lambda *args: subprocess.run([sys.executable, "-m", "klinika.cli", *args], env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=120)
+    assert run("demo", "--no-serve").returncode == 0
+    code = "from klinika.patients.models import Patient; print('count', Patient.objects.count())"
+    ok = run("--clinic", "demo", "shell", "--no-imports", "-c", code)
+    assert ok.returncode == 0, ok.stderr
+    assert "count 50" in ok.stdout
+    missing = run("shell", "--no-imports", "-c", code)
+    assert missing.returncode != 0 and "No clinic in context" in missing.stderr
+    unknown = run("--clinic", "nope", "shell", "-c", code)
+    assert unknown.returncode != 0 and "klinika clinic list" in unknown.stderr
