@@ -14,7 +14,7 @@ def raw_rows(clinic):
             f"SELECT id, {', '.join(ENCRYPTED)} FROM patients_patient WHERE clinic_id = %s ORDER BY id",
             [clinic.pk.hex if connection.vendor == "sqlite" else clinic.pk],
         )
-        return [(row[0], [bytes(v) for v in row[1:] if v is not None]) for row in cursor.fetchall()]
+        return [(row[0], [bytes(v) for v in row[1:]]) for row in cursor.fetchall()]
 
 
 @pytest.fixture

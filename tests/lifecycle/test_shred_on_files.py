@@ -1,13 +1,12 @@
 """Crypto-shred as an operator meets it: real files, the real command, a backup taken before."""
-import base64
 import json
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 
 import pytest
+
+from tests.klinika_cli import run_klinika
 
 READ_ALL = """
 import json
@@ -23,10 +22,7 @@ print(json.dumps(out))
 
 
 def klinika(data_dir, *args, check=True):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KEYSTORE_DATABASE_URL", "KLINIKA_ROOT_KEY")}
-    env.update(KLINIKA_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="klinika.settings")
-    result = subprocess.run([sys.executable, "-m", "klinika.cli", *args], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = run_klinika(data_dir, *args)
     if check:
         assert result.returncode == 0, result.stderr
     return result

@@ -1,13 +1,10 @@
 """The clinic context comes from the request's user, the CLI's --clinic, or a task's argument."""
-import os
-import subprocess
-import sys
-
 import pytest
 
 from klinika.patients.models import Patient
 from klinika.tenancy.context import ClinicContextMissing, clinic_context, current_clinic_id
 from klinika.tenancy.tasks import clinic_task
+from tests.klinika_cli import run_klinika
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +27,9 @@ def test_a_task_runs_in_the_clinic_named_by_its_argument(make_clinic, people):
 
 
 def test_cli_clinic_option_sets_the_context(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KEYSTORE_DATABASE_URL", "KLINIKA_ROOT_KEY")}
-    env.update(KLINIKA_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="klinika.settings")
-    run = lambda *args: subprocess.run([sys.executable, "-m", "klinika.cli", *args], env=env,  # noqa: E731
-                                       capture_output=True, text=True, timeout=120)
+    def run(*args):
+        return run_klinika(tmp_path, *args)
+
     assert run("demo", "--no-serve").returncode == 0
     code = "from klinika.patients.models import Patient; print('count', Patient.objects.count())"
     ok = run("--clinic", "demo", "shell", "--no-imports", "-c", code)

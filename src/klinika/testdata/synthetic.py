@@ -45,7 +45,8 @@ class SyntheticPeople:
         }
 
     def phone(self) -> str:
-        return f"+48 {self.random.choice('5678')}{self.random.randint(10, 99)} {self.random.randint(100, 999)} {self.random.randint(100, 999)}"
+        first = f"{self.random.choice('5678')}{self.random.randint(10, 99)}"
+        return f"+48 {first} {self.random.randint(100, 999)} {self.random.randint(100, 999)}"
 
     def staff(self) -> dict:
         sex = self.random.choice("MF")

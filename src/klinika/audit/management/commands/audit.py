@@ -39,7 +39,8 @@ class Command(BaseCommand):
                 label = target.slug if target else "vendor"
                 task = progress.add_task(f"verifying {label}", total=None)
                 report = verify(target.pk if target else None,
-                                progress=lambda done, total: progress.update(task, completed=done, total=total))
+                                progress=lambda done, total, task=task: progress.update(
+                                    task, completed=done, total=total))
                 progress.remove_task(task)
                 if report.ok:
                     self.stdout.write(f"{label}: OK ({report.events} events, {report.checkpoints} checkpoints)")

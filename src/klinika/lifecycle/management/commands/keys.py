@@ -52,7 +52,8 @@ class Command(BaseCommand):
                     if answer.strip() != clinic.slug:
                         raise CommandError("not confirmed; nothing was changed")
                 count = services.shred_clinic(clinic, options["reason"])
-                self.stdout.write(f"shredded {clinic.slug}: {count} keys destroyed; its data is now unreadable everywhere")
+                self.stdout.write(
+                    f"shredded {clinic.slug}: {count} keys destroyed; its data is now unreadable everywhere")
         except KlinikaCryptoError as exc:
             raise CommandError(str(exc)) from None
 
