@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "klinika.accounts.middleware.LoginRequiredMiddleware",
+    "klinika.accounts.support_middleware.SupportGrantMiddleware",
     "klinika.tenancy.middleware.ClinicContextMiddleware",
     "klinika.audit.middleware.AuditBatchMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -163,6 +164,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Static files come straight from the apps (no collectstatic step needed to run the demo).
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "uploads"
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

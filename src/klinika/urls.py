@@ -7,4 +7,5 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("klinika.accounts.urls")),
+    path("", include("klinika.accounts.support_urls")),
 ]

@@ -78,3 +78,27 @@ class StaffMember(ClinicOwnedModel):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class SupportGrant(ClinicOwnedModel):
+    """Break-glass: a clinic admin lets one vendor operator into the clinic, for a stated reason, for hours.
+
+    Every use is audited with the grant's id; the grant ends by itself at `expires_at`.
+    """
+
+    operator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="support_grants")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    starts_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "operator", "expires_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("starts_at")),
+                                              name="support_grant_ends_after_it_starts")]
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.starts_at <= now < self.expires_at

@@ -22,6 +22,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "schedule.book": ({R.REGISTRAR, R.CLINIC_ADMIN}, _("Book appointments")),
     "staff.manage": ({R.CLINIC_ADMIN}, _("Manage staff accounts")),
     "support.grant": ({R.CLINIC_ADMIN}, _("Grant time-boxed vendor support access")),
+    "support.use": ({R.VENDOR_OPERATOR}, _("Work in a clinic that granted support access")),
     "audit.view_access_log": ({R.DPO, R.CLINIC_ADMIN}, _("See who accessed a patient's record")),
     "audit.verify": ({R.DPO, R.VENDOR_OPERATOR}, _("Verify the audit trail")),
     "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
@@ -32,6 +33,10 @@ ACTIONS: dict[str, tuple[set, str]] = {
 # Actions that reach personal data of a clinic's people: never for a vendor operator.
 PERSONAL_DATA_ACTIONS = {a for a in ACTIONS if a.split(".")[0] in {"patients", "records", "edocs", "breach"}}
 
+# What a vendor operator may do inside a clinic while a support grant of that clinic is in
+# force (see accounts/support.py): look, never change; every step is audited.
+SUPPORT_ACTIONS = {"patients.search", "patients.view_demographics", "schedule.view", "audit.verify"}
+
 
 def can(user, action: str, obj=None) -> bool:
     try:
@@ -40,11 +45,15 @@ def can(user, action: str, obj=None) -> bool:
         raise LookupError(f"Unknown policy action {action!r}; add it to klinika.accounts.policy.ACTIONS") from None
     if user is None or not user.is_authenticated or not user.is_active:
         return False
+    clinic_id = user.clinic_id
     if user.role not in roles:
-        return False
+        # A vendor operator under a support grant: the grant's clinic, read-only actions.
+        clinic_id = getattr(user, "support_clinic_id", None)
+        if user.role != R.VENDOR_OPERATOR or clinic_id is None or action not in SUPPORT_ACTIONS:
+            return False
     if obj is not None:
         obj_clinic = getattr(obj, "clinic_id", None)
-        if obj_clinic is None or obj_clinic != user.clinic_id:
+        if obj_clinic is None or obj_clinic != clinic_id:
             return False
     return True
 

@@ -16,7 +16,9 @@ class AuditBatchMiddleware:
         request.request_id = str(uuid.uuid4())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            actor = Actor(user.pk, user.role, request.request_id)
+            grant = getattr(user, "support_grant_id", None)
+            role = f"{user.role}+grant:{grant}" if grant else user.role
+            actor = Actor(user.pk, role, request.request_id)
         else:
             actor = Actor(None, "anonymous", request.request_id)
         with acting_as(actor), batch_scope(), transaction.atomic():
