@@ -102,3 +102,19 @@ class SupportGrant(ClinicOwnedModel):
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.starts_at <= now < self.expires_at
+
+
+class ApiToken(models.Model):
+    """A per-user token for integrations. Only its SHA-256 is stored; the token is shown once.
+
+    Not clinic-scoped: a request's token is resolved before its clinic is known (like User).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)

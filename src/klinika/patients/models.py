@@ -7,6 +7,24 @@ from klinika.crypto.fields import BlindIndexField, EncryptedDateField, Encrypted
 from klinika.tenancy.models import ClinicOwnedModel
 
 
+class Sex(models.TextChoices):
+    FEMALE = "F", _("female")
+    MALE = "M", _("male")
+
+
+class DocumentType(models.TextChoices):
+    ID_CARD = "id_card", _("ID card")
+    PASSPORT = "passport", _("passport")
+    RESIDENCE_CARD = "residence_card", _("residence card")
+    OTHER = "other", _("other document")
+
+
+class ContactChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("e-mail")
+    NONE = "none", _("no messages")
+
+
 class Patient(ClinicOwnedModel):
     """A patient of one clinic. Every personal field is encrypted under the patient's own key."""
 
@@ -14,15 +32,32 @@ class Patient(ClinicOwnedModel):
     first_name = EncryptedTextField(_("first name"), max_length=100)
     last_name = EncryptedTextField(_("last name"), max_length=150)
     pesel = EncryptedTextField(_("PESEL"), max_length=11, blank=True)
+    # A newborn without a PESEL of its own is recorded with the mother's.
+    pesel_is_mothers = models.BooleanField(_("PESEL is the mother's (newborn)"), default=False)
+    document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices, blank=True)
+    document_number = EncryptedTextField(_("document number"), max_length=40, blank=True)
     birth_date = EncryptedDateField(_("birth date"))
     sex = EncryptedTextField(_("sex"), max_length=1)
     # {"street", "building", "apartment", "postal_code", "city", "country"}
     address = EncryptedJSONField(_("address"), blank=True)
     phone = EncryptedTextField(_("phone"), max_length=30, blank=True)
     email = EncryptedTextField(_("e-mail"), max_length=254, blank=True)
+    preferred_channel = models.CharField(_("preferred contact channel"), max_length=10,
+                                         choices=ContactChannel.choices, default=ContactChannel.SMS)
+    consent_sms = models.BooleanField(_("agrees to SMS messages"), default=False)
+    consent_email = models.BooleanField(_("agrees to e-mail messages"), default=False)
+    consent_updated_at = models.DateTimeField(null=True, blank=True)
+    guardian = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="wards",
+                                 verbose_name=_("legal guardian"))
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=40, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_records")
+    is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     pesel_index = BlindIndexField(source="pesel", normaliser="digits")
+    document_index = BlindIndexField(source="document_number", normaliser="text")
     last_name_index = BlindIndexField(source="last_name", normaliser="text")
     phone_index = BlindIndexField(source="phone", normaliser="phone")
     email_index = BlindIndexField(source="email", normaliser="email")
@@ -35,3 +70,47 @@ class Patient(ClinicOwnedModel):
 
     def __str__(self):
         return f"{self.last_name} {self.first_name}"
+
+
+class IdentifierKind(models.TextChoices):
+    PESEL = "pesel", _("PESEL")
+    DOCUMENT = "document", _("identity document")
+
+
+class PatientIdentifier(ClinicOwnedModel):
+    """Every identifier a patient has had: a corrected PESEL keeps the old one on record."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices, blank=True)
+    value = EncryptedTextField(max_length=40)
+    value_index = BlindIndexField(source="value", normaliser="text")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "patient", "kind"])]
+
+    def encryption_subject_ref(self):
+        return self.patient.subject_ref
+
+
+class PatientMerge(ClinicOwnedModel):
+    """Two records of one person joined by a clinic admin; undoable until confirmed."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REVERTED = "reverted", _("reverted")
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # What moved from `merged` to `survivor`, as opaque ids ({"app.Model": [pk, ...]}), to undo it.
+    moved = models.JSONField(default=dict)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
