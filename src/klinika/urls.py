@@ -1,11 +1,13 @@
 from django.urls import include, path
 
+from klinika.api import api
 from klinika.web import views as web_views
 
 urlpatterns = [
     path("", web_views.dashboard, name="dashboard"),
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
     path("", include("klinika.accounts.urls")),
     path("", include("klinika.accounts.support_urls")),
 ]
