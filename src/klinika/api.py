@@ -48,6 +48,11 @@ def on_not_found(request, exc):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
+api.add_router("/patients", "klinika.patients.api.router")
+api.add_router("/practitioners", "klinika.staff.api.router")
+api.add_router("/schedule", "klinika.scheduling.api.router")
+
+
 class Me(Schema):
     username: str
     role: str

@@ -9,5 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("", include("klinika.accounts.urls")),
+    path("patients/", include("klinika.patients.urls")),
+    path("staff/", include("klinika.staff.urls")),
+    path("schedule/", include("klinika.scheduling.urls")),
     path("", include("klinika.accounts.support_urls")),
 ]
