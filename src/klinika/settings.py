@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "klinika.staff",
     "klinika.notify",
     "klinika.scheduling",
+    "klinika.records",
+    "klinika.edocs",
     "klinika.testdata",
     "klinika.lifecycle",
     "klinika.web",

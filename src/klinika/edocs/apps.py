@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EdocsConfig(AppConfig):
+    name = "klinika.edocs"
+    label = "edocs"
