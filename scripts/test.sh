@@ -3,9 +3,9 @@
 # the whole test suite twice: on SQLite, then on a real PostgreSQL server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium gettext
 fi
 bash scripts/install.sh
 

@@ -46,7 +46,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "klinika.web.locale.PolishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +155,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "klinika.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Successful logins are in klinika's audit trail already; axes need not keep IPs and browsers of them.
+AXES_DISABLE_ACCESS_LOG = True
+# Repeated failures during a lockout must not extend it forever (anyone could keep anyone locked out).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Lockout is per account, so a staff member's IP address (personal data) is not needed: store none.
+AXES_CLIENT_IP_CALLABLE = "klinika.accounts.lockout.no_client_ip"
 AXES_IPWARE_PROXY_COUNT = 0
 # The lockout is per account on purpose (staff share a clinic's one public IP address).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -191,3 +197,38 @@ KLINIKA_KEY_CACHE_SIZE = int(os.environ.get("KLINIKA_KEY_CACHE_SIZE", 50_000))
 KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
 )
+
+# --- notify ---
+# Background tasks queue in the clinic-data database; `klinika db_worker` runs them.
+INSTALLED_APPS += ["django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Where the development backends put what they "send" (plaintext: generated data only).
+KLINIKA_OUTBOX_DIR = Path(os.environ.get("KLINIKA_OUTBOX_DIR") or DATA_DIR / "outbox")
+# SMS: console (masked number) | file (outbox/sms.jsonl, the offline simulator) | smsapi (SMSAPI.pl).
+KLINIKA_SMS_BACKEND = os.environ.get("KLINIKA_SMS_BACKEND", "file")
+KLINIKA_SMSAPI_TOKEN = os.environ.get("KLINIKA_SMSAPI_TOKEN", "")
+KLINIKA_SMS_SENDER = os.environ.get("KLINIKA_SMS_SENDER", "")  # a sender name registered with SMSAPI
+KLINIKA_SMSAPI_TIMEOUT = int(os.environ.get("KLINIKA_SMSAPI_TIMEOUT", 15))
+# E-mail: console | file (outbox/email/) | smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...).
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_email_backend = os.environ.get("KLINIKA_EMAIL_BACKEND", "file")
+if _email_backend not in _EMAIL_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"KLINIKA_EMAIL_BACKEND={_email_backend!r}: choose one of {', '.join(_EMAIL_BACKENDS)}")
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+EMAIL_FILE_PATH = KLINIKA_OUTBOX_DIR / "email"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 15))
+DEFAULT_FROM_EMAIL = os.environ.get("KLINIKA_FROM_EMAIL", "klinika@localhost")
+# The address patients' reply links point at (reminders are sent outside any request).
+KLINIKA_PUBLIC_URL = os.environ.get("KLINIKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")

@@ -23,3 +23,6 @@ if os.environ.get("KLINIKA_TEST_DB_SUFFIX"):
 for _alias, _db in DATABASES.items():  # noqa: F405
     if _db["ENGINE"].endswith("sqlite3"):
         _db["TEST"] = {"NAME": os.path.join(os.environ["KLINIKA_DATA_DIR"], f"test-{_alias}.sqlite3")}
+
+# --- notify --- Tasks run at once, inside the test (no worker process).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -5,16 +7,19 @@ from django.utils.translation import gettext_lazy as _
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("Login"), max_length=60,
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), max_length=200,
+    password = forms.CharField(label=_("Password"), max_length=200, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class TokenForm(forms.Form):
-    token = forms.RegexField(
-        label=_("Code from the authenticator app"), regex=r"^\s*\d{6}\s*$", max_length=12,
-        error_messages={"invalid": _("Enter the 6-digit code from your authenticator app.")},
+    token = forms.CharField(
+        label=_("Code from the authenticator app"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
     def clean_token(self):
-        return self.cleaned_data["token"].strip()
+        # Apps show the code as "123 456"; people type it that way.
+        token = re.sub(r"\s", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"\d{6}", token):
+            raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."), code="invalid")
+        return token
