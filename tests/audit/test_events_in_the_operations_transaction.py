@@ -48,3 +48,17 @@ def test_events_of_two_clinics_go_to_two_chains(make_clinic):
     with clinic_context(b):
         record(Action.READ, object_type="patient", object_id=1)
         assert set(AuditEvent.objects.values_list("chain", flat=True)) == {str(b.pk)}
+
+
+def test_events_for_another_chain_can_be_written_from_inside_a_clinic(make_clinic):
+    from klinika.audit.models import VENDOR_CHAIN
+    from klinika.tenancy.context import cross_clinic
+
+    a = make_clinic()
+    with clinic_context(a):
+        b = make_clinic()  # creating a clinic writes to the vendor chain and the new clinic's chain
+        record(Action.READ, object_type="x", object_id=1, clinic_id=None)
+    with cross_clinic("test: look at the vendor chain"):
+        vendor = AuditEvent.objects.filter(chain=VENDOR_CHAIN)
+        assert vendor.exists() and not vendor.exclude(clinic_id=None).exists()
+        assert AuditEvent.objects.filter(chain=str(b.pk), clinic_id=b.pk).exists()

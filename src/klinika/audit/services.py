@@ -13,7 +13,7 @@ from django.utils import timezone
 from klinika.audit import chain as chainlib
 from klinika.audit.context import current_actor, current_batch
 from klinika.audit.models import VENDOR_CHAIN, AuditChainHead, AuditCheckpoint, AuditEvent
-from klinika.tenancy.context import cross_clinic, current_clinic_id
+from klinika.tenancy.context import clinic_context, current_clinic_id, outside_any_clinic
 
 # A signed checkpoint is written automatically every this many events per chain.
 CHECKPOINT_EVERY = 500
@@ -67,9 +67,19 @@ def write(events: list[PendingEvent]):
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(chain_name(event.clinic_id), []).append(event)
-    with cross_clinic("audit: append to the chain an event belongs to"), transaction.atomic():
+    with transaction.atomic():
         for name, chain_events in by_chain.items():
-            _append(name, chain_events[0].clinic_id, chain_events)
+            clinic_id = chain_events[0].clinic_id
+            with _chain_scope(clinic_id):
+                _append(name, clinic_id, chain_events)
+
+
+def _chain_scope(clinic_id):
+    """A chain's rows are written in its own clinic's context (or in none, for the vendor chain),
+    whatever clinic the caller works in."""
+    if clinic_id:
+        return clinic_context(clinic_id)
+    return outside_any_clinic("audit: append to the vendor chain")
 
 
 def _lock_head(name: str, clinic_id) -> AuditChainHead:
@@ -107,7 +117,7 @@ def _append(name: str, clinic_id, events: list[PendingEvent]):
 def checkpoint(clinic_id: UUID | None) -> AuditCheckpoint | None:
     """Sign the chain head now. None if the chain has no events yet."""
     name = chain_name(clinic_id)
-    with cross_clinic("audit: checkpoint a chain"), transaction.atomic():
+    with _chain_scope(clinic_id), transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(chain=name).first()
         if head is None or head.last_seq == 0:
             return None

@@ -68,5 +68,17 @@ def cross_clinic(reason: str):
         _cross_clinic_reason.reset(token)
 
 
+@contextlib.contextmanager
+def outside_any_clinic(reason: str):
+    """No clinic in context, and the escape hatch open: for rows that belong to no clinic
+    (the vendor's audit chain), even when called from inside a clinic's request."""
+    token = _current_clinic.set(None)
+    try:
+        with cross_clinic(reason):
+            yield
+    finally:
+        _current_clinic.reset(token)
+
+
 def cross_clinic_reason() -> str | None:
     return _cross_clinic_reason.get()
