@@ -12,6 +12,34 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, databases="__all__"), append=False)
 
 
+# Reference data that migrations load. A transactional test (transaction=True) ends with a
+# flush that empties every table, these included, for all the tests after it.
+REFERENCE_DATA = [
+    ("klinika.staff.migrations.0002_specialty_code_list", "load", "staff.Specialty"),
+    ("klinika.records.migrations.0003_builtin_codes", "load", "records.Code"),
+    ("klinika.edocs.migrations.0005_builtin_drugs", "add_drugs", "edocs.Drug"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request):
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    import importlib
+
+    from django.apps import apps
+
+    from klinika.tenancy.context import cross_clinic
+
+    with cross_clinic("tests: restore reference data a flush removed"):
+        for module, function, label in REFERENCE_DATA:
+            if not apps.get_model(label)._base_manager.exists():
+                getattr(importlib.import_module(module), function)(apps, None)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_key_cache():
     """Each test's keystore rows roll back; cached keys must not outlive them."""
