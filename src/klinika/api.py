@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie
 
 
@@ -38,6 +39,16 @@ def on_validation_error(request, exc):
     return api.create_response(request, {"detail": _("Invalid data."), "errors": _messages(exc)}, status=400)
 
 
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc):
+    """Wrong types, missing or unknown fields: the same 400 shape as the services' own errors."""
+    errors = {}
+    for error in exc.errors:
+        field = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query"))
+        errors.setdefault(field or "__all__", []).append(str(error.get("msg", "")))
+    return api.create_response(request, {"detail": _("Invalid data."), "errors": errors}, status=400)
+
+
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
@@ -51,6 +62,8 @@ def on_not_found(request, exc):
 api.add_router("/patients", "klinika.patients.api.router")
 api.add_router("/practitioners", "klinika.staff.api.router")
 api.add_router("/schedule", "klinika.scheduling.api.router")
+api.add_router("/records", "klinika.records.api.router")
+api.add_router("/edocs", "klinika.edocs.api.router")
 
 
 class Me(Schema):

@@ -14,6 +14,8 @@ import sys
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Databases, uploads and outboxes klinika creates are for its own user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinika.settings")
     import django
 
@@ -40,7 +42,15 @@ def main(argv=None):
             set_clinic(find_clinic(clinic_ref).pk)
         except LookupError as exc:
             sys.exit(f"klinika: {exc}")
-    execute_from_command_line(["klinika", *argv] if argv else ["klinika", "help"])
+    from django.db import DatabaseError
+
+    try:
+        execute_from_command_line(["klinika", *argv] if argv else ["klinika", "help"])
+    except DatabaseError as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            sys.exit("klinika: the databases are not set up (or not up to date): run `klinika migrate` "
+                     "and `klinika migrate --database keystore`, or `klinika demo` for the demo clinic")
+        raise
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from klinika.paths import data_dir
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 DEBUG = os.environ.get("KLINIKA_DEBUG", "") == "1"
 # SECRET_KEY signs sessions and CSRF tokens only; no encryption key ever derives from it.

@@ -13,4 +13,7 @@ urlpatterns = [
     path("staff/", include("klinika.staff.urls")),
     path("schedule/", include("klinika.scheduling.urls")),
     path("", include("klinika.accounts.support_urls")),
+    path("r/", include("klinika.scheduling.reminder_urls")),
+    path("records/", include("klinika.records.urls")),
+    path("edocs/", include("klinika.edocs.urls")),
 ]

@@ -1,6 +1,7 @@
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinika.settings")
+os.umask(0o077)  # databases, uploads and outboxes are for klinika's own user only
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 

@@ -55,3 +55,13 @@ def test_openapi_docs_need_login(doctor):
     assert Client().get("/api/docs").status_code in (302, 401)
     raw, _ = create_token(doctor, "x")
     assert Client().get("/api/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+def test_a_malformed_body_is_a_400_with_field_errors(doctor):
+    raw, _ = create_token(doctor, "x")
+    response = Client().post("/api/patients", data="{not json", content_type="application/json",
+                             HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 400
+    wrong_type = Client().post("/api/patients", data={"first_name": ["a"]}, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert wrong_type.status_code in (400, 403) and "detail" in wrong_type.json()

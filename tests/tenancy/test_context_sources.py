@@ -39,3 +39,17 @@ def test_cli_clinic_option_sets_the_context(tmp_path):
     assert missing.returncode != 0 and "No clinic in context" in missing.stderr
     unknown = run("--clinic", "nope", "shell", "-c", code)
     assert unknown.returncode != 0 and "klinika clinic list" in unknown.stderr
+
+
+def test_files_klinika_creates_are_private_to_its_user(tmp_path):
+    import stat
+
+    data_dir = tmp_path / "data"
+    not_set_up = run_klinika(data_dir, "clinic", "list")
+    assert not_set_up.returncode != 0 and "klinika migrate" in not_set_up.stderr
+    assert "Traceback" not in not_set_up.stderr
+    assert run_klinika(data_dir, "migrate").returncode == 0
+    assert run_klinika(data_dir, "migrate", "--database", "keystore").returncode == 0
+    assert run_klinika(data_dir, "clinic", "create", "Przychodnia", "--slug", "p").returncode == 0
+    for path in [data_dir, *data_dir.rglob("*")]:
+        assert not path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO), path

@@ -18,6 +18,8 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "records.view_clinical": ({R.DOCTOR, R.NURSE}, _("Read visit records")),
     "records.write": ({R.DOCTOR}, _("Write and sign visit records")),
     "records.vitals": ({R.DOCTOR, R.NURSE}, _("Record vital signs")),
+    "records.allergies": ({R.DOCTOR, R.NURSE}, _("Record allergies")),
+    "records.attach": ({R.DOCTOR, R.NURSE}, _("Attach scans and laboratory results")),
     "edocs.issue": ({R.DOCTOR}, _("Issue e-prescriptions, e-referrals and e-sick-leave")),
     "schedule.view": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN}, _("See schedules")),
     "schedule.book": ({R.REGISTRAR, R.CLINIC_ADMIN}, _("Book appointments")),

@@ -41,6 +41,10 @@ class RootKeyProvider(ABC):
         """Make a new key when none exists yet (first run); True if one was made."""
         return False
 
+    def source(self) -> str:
+        """Where the key comes from, for error messages (never the key itself)."""
+        return f"the {self.name} root key provider"
+
 
 class LocalRootKeyProvider(RootKeyProvider):
     """32 random bytes, base64, from KLINIKA_ROOT_KEY or from a 0600 key file."""
@@ -51,14 +55,23 @@ class LocalRootKeyProvider(RootKeyProvider):
         self.path = path or root_key_file()
         self._key: bytes | None = None
 
-    def _source(self) -> str:
-        return f"the environment variable {ENV_VAR}" if os.environ.get(ENV_VAR) else f"the key file {self.path}"
+    @staticmethod
+    def _env_text() -> str | None:
+        # An empty KLINIKA_ROOT_KEY (e.g. `KLINIKA_ROOT_KEY=` in an env file) counts as unset,
+        # everywhere alike: otherwise one place would read the file and another the empty value.
+        return os.environ.get(ENV_VAR, "").strip() or None
+
+    def source(self) -> str:
+        return f"the environment variable {ENV_VAR}" if self._env_text() else f"the key file {self.path}"
 
     def create_if_missing(self) -> bool:
-        if os.environ.get(ENV_VAR) or self.path.exists():
+        if self._env_text() or os.path.lexists(self.path):
             return False
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.path.parent, 0o700)
+        if not self.path.parent.exists():
+            # Only a directory made here is narrowed to 0700: a KLINIKA_ROOT_KEY_FILE in an
+            # existing directory (/etc/klinika, a home directory, /tmp) keeps its mode.
+            self.path.parent.mkdir(parents=True, mode=0o700)
+            os.chmod(self.path.parent, 0o700)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(base64.b64encode(os.urandom(32)).decode() + "\n")
@@ -70,7 +83,7 @@ class LocalRootKeyProvider(RootKeyProvider):
         return self._key
 
     def _load(self) -> bytes:
-        text = os.environ.get(ENV_VAR)
+        text = self._env_text()
         if text is None:
             try:
                 mode = self.path.stat().st_mode
@@ -80,24 +93,45 @@ class LocalRootKeyProvider(RootKeyProvider):
                     f"your key backup, or set {ENV_VAR}; without it no data can be read."
                 ) from None
             except PermissionError:
-                raise RootKeyError(f"Root key unreadable: no permission to read {self.path}.") from None
+                raise RootKeyError(
+                    f"Root key unreadable: no permission to read {self.path}; run klinika as the "
+                    f"user that owns the key file (and keep its mode 600)."
+                ) from None
+            if not stat.S_ISREG(mode):
+                raise RootKeyError(
+                    f"Root key unreadable: {self.path} is not a file; put the key file from your "
+                    f"key backup there (mode 600), or point {ENV_VAR}_FILE at it."
+                )
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise RootKeyError(
-                    f"Root key file {self.path} is readable by others (mode {oct(mode & 0o777)}); "
+                    f"Root key file {self.path} is open to other users (mode {oct(mode & 0o777)}); "
                     f"run `chmod 600 {self.path}`."
                 )
             try:
-                text = self.path.read_text()
-            except (PermissionError, IsADirectoryError, UnicodeDecodeError) as exc:
-                raise RootKeyError(f"Root key unreadable: cannot read {self.path} ({exc}).") from None
+                text = self.path.read_bytes().decode("ascii")
+            except PermissionError:
+                raise RootKeyError(
+                    f"Root key unreadable: no permission to read {self.path}; run klinika as the "
+                    f"user that owns the key file (and keep its mode 600)."
+                ) from None
+            except UnicodeDecodeError:
+                text = ""  # not base64: reported below
+            except OSError as exc:
+                raise RootKeyError(
+                    f"Root key unreadable: cannot read {self.path} ({exc.strerror}); restore the key "
+                    f"file from your key backup."
+                ) from None
         try:
             key = base64.b64decode(text.strip(), validate=True)
         except (binascii.Error, ValueError):
             key = b""
         if len(key) != 32:
+            # Generating a new key is the fix only for a new installation: an existing
+            # keystore opens with its original key alone.
             raise RootKeyError(
-                f"Root key unreadable: {self._source()} must hold 32 random bytes in base64 "
-                f"(44 characters); generate one with "
+                f"Root key unreadable: {self.source()} does not hold a key (32 random bytes in "
+                f"base64, 44 characters); restore it from your key backup. Only a new "
+                f"installation takes a fresh key: "
                 f"`python -c \"import base64,os;print(base64.b64encode(os.urandom(32)).decode())\"`."
             )
         return key
@@ -112,7 +146,7 @@ class LocalRootKeyProvider(RootKeyProvider):
         except InvalidTag:
             raise RootKeyError(
                 "Wrong root key: a key wrapped by the keystore's root key does not open with the "
-                f"key from {self._source()}."
+                f"key from {self.source()}."
             ) from None
 
     def fingerprint(self) -> str:
@@ -134,29 +168,50 @@ def reset_provider():
 def check_root_key():
     """Make sure the root key is there and is the keystore's; create it on a first run.
 
+    A first run is a keystore that holds no key yet. Only then is a missing key file made:
+    a keystore that cannot be reached, or one holding keys, never gets a new root key.
     Raises RootKeyError with a message naming the cause and the fix.
     """
-    from django.db import DatabaseError
+    from django.db import DatabaseError, connections, router
 
-    from klinika.crypto.models import RootKeyCheck
+    from klinika.crypto.models import KeyEncryptionKey, RootKeyCheck
 
     root = provider()
+    alias = router.db_for_write(RootKeyCheck)
     try:
-        check = RootKeyCheck.objects.filter(pk=1).first()
-    except DatabaseError:
-        check = None  # keystore not migrated yet: this is the first run
-    if check is None:
+        tables = set(connections[alias].introspection.table_names())
+    except DatabaseError as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RootKeyError(
+            f"Keystore unreachable: cannot open the {alias} database ({reason}); check "
+            f"KEYSTORE_DATABASE_URL (or the data directory) and that the database server runs."
+        ) from None
+    if RootKeyCheck._meta.db_table not in tables:
+        # Not migrated yet: the first run. The post_migrate hook records the fingerprint.
         root.create_if_missing()
+        root.fingerprint()  # a key that cannot be loaded stops the first run too
+        return
+    check = RootKeyCheck.objects.using(alias).filter(pk=1).first()
+    if check is None:
+        live = KeyEncryptionKey.objects.using(alias).filter(wrapped__isnull=False).first()
+        if live is None:
+            root.create_if_missing()
         fingerprint = root.fingerprint()
-        try:
-            RootKeyCheck.objects.get_or_create(pk=1, defaults={"provider": root.name, "fingerprint": fingerprint})
-        except DatabaseError:
-            pass  # recorded once the keystore is migrated
+        if live is not None:
+            # Keys exist but their root key was never recorded: the key at hand must open
+            # them before it is recorded as this keystore's (raises "Wrong root key").
+            from klinika.crypto.keystore import _kek_aad
+
+            root.unwrap(bytes(live.wrapped), _kek_aad(live.clinic_id, live.key_id))
+        RootKeyCheck.objects.using(alias).get_or_create(
+            pk=1, defaults={"provider": root.name, "fingerprint": fingerprint}
+        )
         return
     if not hmac.compare_digest(check.fingerprint, root.fingerprint()):
         raise RootKeyError(
-            "Wrong root key: the keystore was created with another root key "
-            f"(provider {check.provider}). Restore the original key; a new key cannot read existing data."
+            f"Wrong root key: the key from {root.source()} is not the root key this keystore was "
+            f"created with (provider {check.provider}). Restore the original key from your key "
+            f"backup; a new key cannot read existing data."
         )
 
 

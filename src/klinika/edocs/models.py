@@ -72,6 +72,9 @@ class EDocument(ClinicOwnedModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submit_attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)  # the platform's reason: codes, no personal data
+    # When the next submission attempt is due (None: none pending). A worker that takes an attempt
+    # pushes it forward first, so a second worker sees nothing due (a lease, not a lock held over the call).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         abstract = True

@@ -21,6 +21,8 @@ class OutboundMessage(ClinicOwnedModel):
     subject_ref = models.UUIDField(null=True, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     purpose = models.CharField(max_length=40)  # "reminder", "access-code", …: never health data
+    # What the message is about, as an opaque id ("reminder:42"): lets a clinic find a reminder's message.
+    reference = models.CharField(max_length=80, blank=True, db_index=True)
     recipient = EncryptedTextField(max_length=254)
     body = EncryptedTextField(max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

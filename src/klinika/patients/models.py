@@ -25,6 +25,13 @@ class ContactChannel(models.TextChoices):
     NONE = "none", _("no messages")
 
 
+class GuardianRelation(models.TextChoices):
+    MOTHER = "mother", _("mother")
+    FATHER = "father", _("father")
+    LEGAL_GUARDIAN = "legal_guardian", _("legal guardian")
+    OTHER = "other", _("other legal representative")
+
+
 class Patient(ClinicOwnedModel):
     """A patient of one clinic. Every personal field is encrypted under the patient's own key."""
 
@@ -36,6 +43,9 @@ class Patient(ClinicOwnedModel):
     pesel_is_mothers = models.BooleanField(_("PESEL is the mother's (newborn)"), default=False)
     document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices, blank=True)
     document_number = EncryptedTextField(_("document number"), max_length=40, blank=True)
+    # The issuing country decides how the number is checked: Polish ID cards and passports
+    # carry a check digit, foreign documents are taken as written. Encrypted: it tells nationality.
+    document_country = EncryptedTextField(_("issuing country"), max_length=2, blank=True)
     birth_date = EncryptedDateField(_("birth date"))
     sex = EncryptedTextField(_("sex"), max_length=1)
     # {"street", "building", "apartment", "postal_code", "city", "country"}
@@ -71,10 +81,54 @@ class Patient(ClinicOwnedModel):
     def __str__(self):
         return f"{self.last_name} {self.first_name}"
 
+    @property
+    def masked_pesel(self) -> str:
+        """Enough for the desk to tell two people apart, not enough to copy a PESEL off a screen."""
+        pesel = self.pesel if isinstance(self.pesel, str) else ""
+        return "\u2022" * 7 + pesel[-4:] if len(pesel) == 11 else ""
+
+    @property
+    def masked_document(self) -> str:
+        number = self.document_number if isinstance(self.document_number, str) else ""
+        return "\u2022" * max(len(number) - 3, 0) + number[-3:] if number else ""
+
+    @property
+    def guardian_relation_label(self) -> str:
+        relation = self.guardian_relation
+        return str(GuardianRelation(relation).label) if relation in GuardianRelation.values else relation
+
+    @property
+    def sex_label(self) -> str:
+        return str(Sex(self.sex).label) if self.sex in Sex.values else ""
+
+    @property
+    def age(self) -> int | None:
+        from django.utils import timezone
+
+        return self.age_on(timezone.localdate())
+
+    def age_on(self, day) -> int | None:
+        born = self.birth_date
+        if not hasattr(born, "year"):
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
 
 class IdentifierKind(models.TextChoices):
     PESEL = "pesel", _("PESEL")
     DOCUMENT = "document", _("identity document")
+
+
+class IdentifierNote(models.TextChoices):
+    """Why an identifier was recorded or replaced: codes, never free text (it is not encrypted)."""
+
+    MOTHERS_PESEL = "mothers_pesel", _("mother's PESEL (newborn)")
+    TYPO = "typo", _("typing error corrected")
+    OFFICIAL_CHANGE = "official_change", _("changed by the registry office")
+    OWN_PESEL = "own_pesel", _("newborn received its own PESEL")
+    NEW_DOCUMENT = "new_document", _("new document")
+    REMOVED = "removed", _("no longer used")
+    MERGED = "merged", _("from a merged duplicate record")
 
 
 class PatientIdentifier(ClinicOwnedModel):
@@ -85,6 +139,9 @@ class PatientIdentifier(ClinicOwnedModel):
     document_type = models.CharField(max_length=20, choices=DocumentType.choices, blank=True)
     value = EncryptedTextField(max_length=40)
     value_index = BlindIndexField(source="value", normaliser="text")
+    # The patient's subject_ref, copied: crypto-erasing a subject clears the blind indexes of
+    # every row carrying its subject_ref, so a former PESEL stops being findable with it.
+    subject_ref = models.UUIDField(null=True, editable=False, db_index=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     replaced_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=100, blank=True)
@@ -94,6 +151,14 @@ class PatientIdentifier(ClinicOwnedModel):
 
     def encryption_subject_ref(self):
         return self.patient.subject_ref
+
+    def save(self, *args, **kwargs):
+        self.subject_ref = self.patient.subject_ref
+        super().save(*args, **kwargs)
+
+    @property
+    def note_label(self) -> str:
+        return str(IdentifierNote(self.reason).label) if self.reason in IdentifierNote.values else ""
 
 
 class PatientMerge(ClinicOwnedModel):

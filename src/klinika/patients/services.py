@@ -1,26 +1,523 @@
-"""Patient registry operations: policy check, one transaction, audit event."""
-from django.db import transaction
+"""Patient registry operations: each checks the policy, runs in one transaction, audits.
+
+Views, the API and the CLI call these; none of them writes patients through the ORM.
+Bad input raises a ValidationError keyed by field name (the form's and the API's field
+names) and changes nothing.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from klinika.accounts.policy import require
+from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.patients.models import Patient
+from klinika.patients import validators as v
+from klinika.patients.cleaning import as_bool, as_id, as_text, clean_patient_data
+from klinika.patients.models import IdentifierKind, IdentifierNote, Patient, PatientIdentifier, PatientMerge
+
+# Reasons a user may give for changing an identifier (the others are set by the system).
+CHANGE_REASONS = [IdentifierNote.TYPO, IdentifierNote.OFFICIAL_CHANGE, IdentifierNote.OWN_PESEL,
+                  IdentifierNote.NEW_DOCUMENT, IdentifierNote.REMOVED]
 
 
-def register_patient(user, **fields) -> Patient:
+def _record(user, action, **details):
+    """An audit event naming `user`: the request's actor when it is them (it carries the request
+    id and any support grant), else the user themself (CLI, tasks, tests)."""
+    actor = current_actor()
+    if actor.user_id != getattr(user, "pk", None):
+        actor = Actor(user.pk, user.role, actor.request_id)
+    record(action, actor=actor, **details)
+
+
+class PossibleDuplicates(Exception):
+    """Registration stopped: these patients may be the same person. Nothing was saved."""
+
+    def __init__(self, patients: list[Patient]):
+        super().__init__(f"{len(patients)} possible duplicate(s)")
+        self.patients = patients
+
+
+# --- registration and correction ---------------------------------------------------------
+
+def register_patient(user, data: dict, *, confirm_duplicates: bool = False) -> Patient:
+    """A new patient. Possible duplicates stop it (PossibleDuplicates) unless confirmed."""
     require(user, "patients.register")
+    cleaned = clean_patient_data(data)
+    if not confirm_duplicates:
+        duplicates = find_possible_duplicates(user, pesel=cleaned["pesel"], last_name=cleaned["last_name"],
+                                              birth_date=cleaned["birth_date"],
+                                              pesel_is_mothers=cleaned["pesel_is_mothers"])
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
     with transaction.atomic():
-        patient = Patient(**fields)
+        patient = Patient(**cleaned, consent_updated_at=timezone.now())
         patient.save()
-        record(Action.CREATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref)
+        _record_identifiers(patient)
+        _record(user, Action.CREATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
+               reason="registered despite possible duplicates" if confirm_duplicates else "")
     return patient
+
+
+def _record_identifiers(patient, *, only=(IdentifierKind.PESEL, IdentifierKind.DOCUMENT)):
+    if patient.pesel and IdentifierKind.PESEL in only:
+        PatientIdentifier(patient=patient, kind=IdentifierKind.PESEL, value=patient.pesel,
+                          reason=IdentifierNote.MOTHERS_PESEL if patient.pesel_is_mothers else "").save()
+    if patient.document_number and IdentifierKind.DOCUMENT in only:
+        PatientIdentifier(patient=patient, kind=IdentifierKind.DOCUMENT, document_type=patient.document_type,
+                          value=patient.document_number).save()
+
+
+def patient_values(patient: Patient) -> dict:
+    """The patient as `clean_patient_data` input: what a correction starts from."""
+    return {
+        "first_name": patient.first_name, "last_name": patient.last_name, "pesel": patient.pesel or "",
+        "pesel_is_mothers": patient.pesel_is_mothers, "birth_date": patient.birth_date, "sex": patient.sex,
+        "document_type": patient.document_type, "document_country": patient.document_country or "",
+        "document_number": patient.document_number or "", "address": dict(patient.address or {}),
+        "phone": patient.phone or "", "email": patient.email or "", "preferred_channel": patient.preferred_channel,
+        "consent_sms": patient.consent_sms, "consent_email": patient.consent_email,
+        "guardian_id": patient.guardian_id, "guardian_relation": patient.guardian_relation,
+    }
+
+
+TRACKED = ["first_name", "last_name", "pesel", "pesel_is_mothers", "birth_date", "sex", "document_type",
+           "document_country", "document_number", "address", "phone", "email", "preferred_channel", "consent_sms",
+           "consent_email", "guardian", "guardian_relation"]
+
+
+def update_patient(user, patient_id, changes: dict, *, identifier_reason: str = "") -> Patient:
+    """Correct a patient's details. A changed PESEL or document keeps the old one on record."""
+    require(user, "patients.edit")
+    with transaction.atomic():
+        patient = get_object_or_404(Patient.objects.select_for_update(), pk=_pk(patient_id))
+        require(user, "patients.edit", patient)
+        if not patient.is_active:
+            raise ValidationError(_("This record was merged into another one: correct that one instead."))
+        before = patient_values(patient)
+        state = before | changes
+        if isinstance(changes.get("address"), dict):
+            state["address"] = (before["address"] or {}) | changes["address"]
+        if "guardian_identifier" in changes or "guardian_id" in changes:
+            state["guardian_id"] = changes.get("guardian_id")
+        pesel_changed = "".join(as_text(state.get("pesel")).split()) != (patient.pesel or "")
+        if pesel_changed and not as_bool(state.get("pesel_is_mothers")):
+            # A new PESEL of the patient's own decides birth date and sex unless they were typed too.
+            for name in ("birth_date", "sex"):
+                if name not in changes:
+                    state[name] = None
+        cleaned = clean_patient_data(state, patient=patient)
+        changed = [name for name in TRACKED if _differs(getattr(patient, name), cleaned[name])]
+        identifier_kinds = _changed_identifiers(patient, cleaned)
+        if identifier_kinds and identifier_reason not in CHANGE_REASONS:
+            raise ValidationError({"identifier_reason": [_("Say why the PESEL or document changes.")]})
+        if not changed:
+            return patient
+        if {"consent_sms", "consent_email"} & set(changed):
+            patient.consent_updated_at = timezone.now()
+        for name in changed:
+            setattr(patient, name, cleaned[name])
+        patient.save()
+        now = timezone.now()
+        for kind in identifier_kinds:
+            PatientIdentifier.objects.filter(patient=patient, kind=kind, replaced_at__isnull=True).update(
+                replaced_at=now, reason=identifier_reason)
+        _record_identifiers(patient, only=identifier_kinds)
+        _record(user, Action.UPDATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
+               reason=("changed: " + ",".join(changed) + (f"; identifier: {identifier_reason}"
+                                                          if identifier_kinds else ""))[:200])
+    return patient
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, Patient) or isinstance(new, Patient):
+        return getattr(old, "pk", None) != getattr(new, "pk", None)
+    return (old or None) != (new or None)
+
+
+def _changed_identifiers(patient, cleaned) -> list[str]:
+    kinds = []
+    if (patient.pesel or "") != cleaned["pesel"] or (patient.pesel and patient.pesel_is_mothers
+                                                     != cleaned["pesel_is_mothers"]):
+        kinds.append(IdentifierKind.PESEL)
+    if ((patient.document_number or "") != cleaned["document_number"]
+            or (patient.document_type or "") != cleaned["document_type"]):
+        kinds.append(IdentifierKind.DOCUMENT)
+    return kinds
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def _pk(value) -> int:
+    """An id from outside (a form, a path): anything that is not one is simply not found."""
+    number = as_id(value)
+    if number is None:
+        raise Http404
+    return number
 
 
 def get_patient(user, patient_id) -> Patient:
     """The patient, for someone allowed to see demographics; 404 for another clinic's id."""
-    from django.shortcuts import get_object_or_404
-
     require(user, "patients.view_demographics")
-    patient = get_object_or_404(Patient.objects, pk=patient_id)
-    record(Action.READ, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref)
+    patient = get_object_or_404(Patient.objects, pk=_pk(patient_id))
+    _record(user, Action.READ, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref)
     return patient
+
+
+def identifier_history(user, patient: Patient) -> list[PatientIdentifier]:
+    """Current identifiers first, then former ones, newest first (read with the patient, audited there)."""
+    require(user, "patients.view_demographics", patient)
+    return sorted(PatientIdentifier.objects.filter(patient=patient),
+                  key=lambda i: (i.replaced_at is not None, -(i.replaced_at or i.recorded_at).timestamp(), -i.pk))
+
+
+@dataclass
+class PatientCard:
+    patient: Patient
+    identifiers: list[PatientIdentifier]
+    guardian: Patient | None
+    wards: list[Patient]
+    merged_into: Patient | None
+    merges: list[PatientMerge] = field(default_factory=list)
+
+
+def patient_card(user, patient_id) -> PatientCard:
+    """Everything the card shows; the guardian and wards shown with it are audited as read too."""
+    patient = get_patient(user, patient_id)
+    identifiers = identifier_history(user, patient)
+    guardian = Patient.objects.filter(pk=patient.guardian_id).first() if patient.guardian_id else None
+    wards = list(Patient.objects.filter(guardian=patient, is_active=True).order_by("pk"))
+    merged_into = Patient.objects.filter(pk=patient.merged_into_id).first() if patient.merged_into_id else None
+    for other in [guardian, merged_into, *wards]:
+        if other is not None:
+            _record(user, Action.READ, object_type="patient", object_id=other.pk, subject_ref=other.subject_ref,
+                   reason="shown on a related patient's card")
+    merges = list(PatientMerge.objects.filter(merged=patient) | PatientMerge.objects.filter(survivor=patient))
+    return PatientCard(patient, identifiers, guardian, wards, merged_into, sorted(merges, key=lambda m: -m.pk))
+
+
+# --- search ------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+CANDIDATE_LIMIT = 500
+NAME_WORDS_LIMIT = 5
+PHONE_RE = re.compile(r"\+?[0-9][0-9 ()\-]*")
+DOCUMENT_RE = re.compile(r"[A-Za-z]{1,4}[ -]?[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
+DATE_RES = [re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"), re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}")]
+MIN_LIVE_QUERY = 3
+
+
+@dataclass
+class SearchHit:
+    patient: Patient
+    # Found through an identifier the patient no longer uses (a corrected PESEL, an old document).
+    old_identifier: bool = False
+    # Found through a record that was merged into this one.
+    via_merged_record: bool = False
+
+
+@dataclass
+class SearchResult:
+    kind: str  # pesel, document, phone, email, name; "" when the query was not searched
+    hits: list[SearchHit]
+    hint: str = ""
+    truncated: bool = False
+
+
+def classify_query(query: str) -> str:
+    """Which key a one-box query is: pesel, phone, email, document or name."""
+    text = " ".join(query.split())
+    compact = text.replace(" ", "").replace("-", "")
+    if "@" in text:
+        return "email"
+    if compact.isdigit() and len(compact) == 11:
+        return "pesel"
+    if PHONE_RE.fullmatch(text) and 9 <= sum(ch.isdigit() for ch in text) <= 15:
+        return "phone"
+    if DOCUMENT_RE.fullmatch(text) and not _date_in(text):
+        return "document"
+    return "name"
+
+
+def _date_in(word: str):
+    for pattern in DATE_RES:
+        if pattern.fullmatch(word):
+            try:
+                return v.parse_date(word)
+            except ValidationError:
+                return None
+    return None
+
+
+def search_patients(user, query: str) -> SearchResult:
+    """One search box: PESEL, document, phone, e-mail or "surname [first name] [birth date]".
+
+    Every search is audited (never with its text), and so is every patient it shows.
+    """
+    require(user, "patients.search")
+    text = " ".join((query or "").split())[:200]
+    if not text:
+        return SearchResult("", [], _("Type a PESEL, a document number, a phone number, an e-mail address or a "
+                                      "surname."))
+    kind = classify_query(text)
+    hits: dict[int, SearchHit] = {}
+    hint = ""
+    if kind == "pesel":
+        digits = text.replace(" ", "").replace("-", "")
+        _collect(hits, Patient.objects.matching(pesel=digits))
+        _collect_old(hits, IdentifierKind.PESEL, digits)
+        _collect(hits, Patient.objects.matching(document_number=digits))
+    elif kind == "email":
+        _collect(hits, Patient.objects.matching(email=text))
+    elif kind == "phone":
+        _collect(hits, Patient.objects.matching(phone=text))
+        number = v.compact_document_number(text)
+        _collect(hits, Patient.objects.matching(document_number=number))
+        _collect_old(hits, IdentifierKind.DOCUMENT, number)
+    elif kind == "document":
+        number = v.compact_document_number(text)
+        _collect(hits, Patient.objects.matching(document_number=number))
+        _collect_old(hits, IdentifierKind.DOCUMENT, number)
+    else:
+        hint = _search_by_name(hits, text)
+    result = _resolve_merged(hits)
+    truncated = len(result) > SEARCH_LIMIT
+    result = result[:SEARCH_LIMIT]
+    _record(user, Action.READ, object_type="patient-search", reason=f"by {kind}; {len(result)} shown")
+    for hit in result:
+        _record(user, Action.READ, object_type="patient", object_id=hit.patient.pk, subject_ref=hit.patient.subject_ref,
+               reason="search result")
+    return SearchResult(kind, result, hint, truncated)
+
+
+def _collect(hits, queryset, **flags):
+    for patient in queryset[:CANDIDATE_LIMIT]:
+        hits.setdefault(patient.pk, SearchHit(patient, **flags))
+
+
+def _collect_old(hits, kind, value):
+    """Patients who had this identifier before: matched through their identifier history."""
+    rows = (PatientIdentifier.objects.matching(value=value).filter(kind=kind, replaced_at__isnull=False)
+            .select_related("patient")[:CANDIDATE_LIMIT])
+    for row in rows:
+        if not isinstance(row.value, str):
+            continue  # crypto-erased: nobody is findable by it any more
+        if row.patient_id not in hits:
+            hits[row.patient_id] = SearchHit(row.patient, old_identifier=True)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-free, for matching a typed first name ("lukasz" finds "Łukasz")."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _search_by_name(hits, text) -> str:
+    words, birth_date = [], None
+    for word in text.split():
+        day = _date_in(word)
+        if day is not None:
+            birth_date = day
+        else:
+            words.append(word.strip(","))
+    words = [w for w in words if w][:NAME_WORDS_LIMIT]
+    if not words:
+        return _("Add the surname to the birth date.")
+    tried = set()
+    # "Kowalska Anna", "Anna Kowalska" and surnames of several words ("de la Cruz") all work.
+    for cut in range(1, len(words) + 1):
+        for surname, first in ((words[:cut], words[cut:]), (words[len(words) - cut:], words[:len(words) - cut])):
+            key = (" ".join(surname), tuple(first))
+            if key in tried:
+                continue
+            tried.add(key)
+            wanted = [_fold(w) for w in first]
+            for patient in Patient.objects.matching(last_name=key[0])[:CANDIDATE_LIMIT]:
+                if birth_date is not None and patient.birth_date != birth_date:
+                    continue
+                names = _fold(as_text(patient.first_name)).replace("-", " ").split()
+                if all(any(name.startswith(w) for name in names) for w in wanted):
+                    hits.setdefault(patient.pk, SearchHit(patient))
+    return ""
+
+
+def _resolve_merged(hits: dict[int, SearchHit]) -> list[SearchHit]:
+    """Merged records are shown as the record they were merged into."""
+    result: dict[int, SearchHit] = {}
+    for hit in hits.values():
+        patient, via = hit.patient, False
+        seen = set()
+        while not patient.is_active and patient.merged_into_id and patient.pk not in seen:
+            seen.add(patient.pk)
+            patient, via = Patient.objects.get(pk=patient.merged_into_id), True
+        if not patient.is_active:
+            continue
+        existing = result.get(patient.pk)
+        if existing is None:
+            result[patient.pk] = SearchHit(patient, hit.old_identifier, via)
+        elif not hit.old_identifier and not via:
+            existing.old_identifier = existing.via_merged_record = False
+    return sorted(result.values(), key=lambda h: (_fold(as_text(h.patient.last_name)),
+                                                  _fold(as_text(h.patient.first_name)), h.patient.pk))
+
+
+# --- duplicates --------------------------------------------------------------------------
+
+def find_possible_duplicates(user, *, pesel: str = "", last_name: str = "", birth_date=None,
+                             pesel_is_mothers: bool = False, exclude: Patient | None = None) -> list[Patient]:
+    """Active patients with the same PESEL, or the same surname and birth date. Audited as read."""
+    require(user, "patients.search")
+    found: dict[int, Patient] = {}
+    if pesel:
+        for patient in Patient.objects.matching(pesel=pesel).filter(is_active=True):
+            # A newborn recorded with the mother's PESEL is not the mother's duplicate.
+            if patient.pesel_is_mothers == pesel_is_mothers:
+                found[patient.pk] = patient
+    if last_name and birth_date:
+        for patient in Patient.objects.matching(last_name=last_name).filter(is_active=True):
+            if patient.birth_date == birth_date:
+                found[patient.pk] = patient
+    if exclude is not None:
+        found.pop(exclude.pk, None)
+    result = sorted(found.values(), key=lambda p: p.pk)
+    for patient in result:
+        _record(user, Action.READ, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
+               reason="possible duplicate")
+    return result
+
+
+# --- merging -----------------------------------------------------------------------------
+
+def _links():
+    """Every foreign key to Patient (hidden ones too), wherever it is declared, except the merge's own."""
+    for rel in Patient._meta.get_fields(include_hidden=True):
+        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one):
+            if rel.related_model is PatientMerge:
+                continue
+            yield rel.related_model, rel.field
+
+
+def _link_label(model, fk) -> str:
+    return f"{model._meta.label}.{fk.name}"
+
+
+def _link_by_label(label: str):
+    for model, fk in _links():
+        if _link_label(model, fk) == label:
+            return model, fk
+    raise LookupError(f"no foreign key to Patient called {label}")
+
+
+def _move(model, fk, pks, source: Patient, target: Patient) -> list:
+    """Re-point rows at `target` one by one: save() re-encrypts them under the new subject's key."""
+    moved = []
+    rows = model._base_manager.filter(**{fk.name: source})
+    if pks is not None:
+        rows = rows.filter(pk__in=pks)
+    for row in rows.order_by("pk"):
+        setattr(row, fk.name, target)
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            raise ValidationError(_("Both records have a %(what)s that cannot be shared; resolve that first.")
+                                  % {"what": model._meta.verbose_name}) from None
+        moved.append(row.pk)
+    return moved
+
+
+def merge_patients(user, survivor_id, merged_id) -> PatientMerge:
+    """Join two records of one person: everything of `merged` moves to `survivor`; undoable until confirmed."""
+    require(user, "patients.merge")
+    with transaction.atomic():
+        survivor = get_object_or_404(Patient.objects.select_for_update(), pk=_pk(survivor_id))
+        merged = get_object_or_404(Patient.objects.select_for_update(), pk=_pk(merged_id))
+        if survivor.pk == merged.pk:
+            raise ValidationError(_("Choose two different records to merge."))
+        if not (survivor.is_active and merged.is_active):
+            raise ValidationError(_("One of these records was already merged into another."))
+        if PatientMerge.objects.filter(state=PatientMerge.State.PENDING).filter(
+                survivor__in=[survivor, merged]).exists() or PatientMerge.objects.filter(
+                state=PatientMerge.State.PENDING, merged__in=[survivor, merged]).exists():
+            raise ValidationError(_("Confirm or revert the pending merge of one of these records first."))
+        if survivor.guardian_id == merged.pk or merged.guardian_id == survivor.pk:
+            raise ValidationError(_("A patient cannot be merged with their own guardian or ward."))
+        moved = {}
+        retired = list(PatientIdentifier.objects.filter(patient=merged, replaced_at__isnull=True)
+                       .values_list("pk", flat=True))
+        PatientIdentifier.objects.filter(pk__in=retired).update(replaced_at=timezone.now(),
+                                                                reason=IdentifierNote.MERGED)
+        for model, fk in _links():
+            pks = _move(model, fk, None, merged, survivor)
+            if pks:
+                moved[_link_label(model, fk)] = pks
+        moved["_retired_identifiers"] = retired
+        merged.is_active, merged.merged_into = False, survivor
+        merged.save()
+        merge = PatientMerge(survivor=survivor, merged=merged, moved=moved, requested_by=user)
+        merge.save()
+        _audit_merge(user, merge, "merge requested")
+    return merge
+
+
+def _audit_merge(user, merge, reason):
+    for patient in (merge.survivor, merge.merged):
+        _record(user, Action.UPDATE, object_type="patient-merge", object_id=merge.pk, subject_ref=patient.subject_ref,
+               reason=reason)
+
+
+def _pending_merge(user, merge_id) -> PatientMerge:
+    require(user, "patients.merge")
+    merge = get_object_or_404(PatientMerge.objects.select_for_update().select_related("survivor", "merged"),
+                              pk=_pk(merge_id))
+    if merge.state != PatientMerge.State.PENDING:
+        raise ValidationError(_("This merge was already %(state)s.") % {"state": merge.get_state_display()})
+    return merge
+
+
+def revert_merge(user, merge_id) -> PatientMerge:
+    """Undo a pending merge: what moved goes back, the merged record is active again."""
+    with transaction.atomic():
+        merge = _pending_merge(user, merge_id)
+        for label, pks in merge.moved.items():
+            if label.startswith("_"):
+                continue
+            model, fk = _link_by_label(label)
+            _move(model, fk, pks, merge.survivor, merge.merged)
+        PatientIdentifier.objects.filter(pk__in=merge.moved.get("_retired_identifiers", [])).update(
+            replaced_at=None, reason="")
+        merged = merge.merged
+        merged.is_active, merged.merged_into = True, None
+        merged.save()
+        merge.state, merge.decided_by, merge.decided_at = PatientMerge.State.REVERTED, user, timezone.now()
+        merge.save()
+        _audit_merge(user, merge, "merge reverted")
+    return merge
+
+
+def confirm_merge(user, merge_id) -> PatientMerge:
+    """Make a merge final: it can no longer be reverted."""
+    with transaction.atomic():
+        merge = _pending_merge(user, merge_id)
+        merge.state, merge.decided_by, merge.decided_at = PatientMerge.State.CONFIRMED, user, timezone.now()
+        merge.save()
+        _audit_merge(user, merge, "merge confirmed")
+    return merge
+
+
+def pending_merges(user) -> list[PatientMerge]:
+    require(user, "patients.merge")
+    merges = list(PatientMerge.objects.filter(state=PatientMerge.State.PENDING)
+                  .select_related("survivor", "merged", "requested_by").order_by("-requested_at"))
+    for merge in merges:
+        for patient in (merge.survivor, merge.merged):
+            _record(user, Action.READ, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
+                   reason="listed as a pending merge")
+    return merges

@@ -38,6 +38,12 @@ class Practitioner(ClinicOwnedModel):
     specialties = models.ManyToManyField(Specialty, blank=True, related_name="practitioners")
     is_active = models.BooleanField(default=True)
 
+    class Meta(ClinicOwnedModel.Meta):
+        # A licence number belongs to one person: checked by the service for a clear message,
+        # and here so that two admins saving at once cannot both succeed.
+        constraints = [models.UniqueConstraint(fields=["clinic", "licence_index"],
+                                               name="licence_unique_in_clinic")]
+
     def encryption_subject_ref(self):
         return self.staff.subject_ref
 

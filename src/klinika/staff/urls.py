@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from klinika.staff import views
 
 app_name = "staff"
-urlpatterns = []
+urlpatterns = [
+    path("practitioners/", views.practitioner_list, name="practitioners"),
+    path("practitioners/new/", views.practitioner_new, name="practitioner-new"),
+    path("practitioners/<int:practitioner_id>/", views.practitioner_edit, name="practitioner-edit"),
+]

@@ -1,0 +1,62 @@
+"""PDF printouts for the patient: "informacja o e-recepcie", the e-referral information and the
+patient's copy of an e-ZLA, each with the access code and a QR code of the document's id.
+
+Rendered with WeasyPrint from templates in templates/edocs/print/, in the clinic's language.
+The PDF is made in memory and handed to the caller: it is never written to disk. Its file
+name and metadata carry the document number only; the patient's name and PESEL are on the
+page, where the official forms have them.
+"""
+import segno
+import weasyprint
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from klinika.edocs import rules
+from klinika.edocs.models import DocKind
+
+TEMPLATES = {DocKind.PRESCRIPTION: "edocs/print/prescription.html", DocKind.REFERRAL: "edocs/print/referral.html",
+             DocKind.SICK_LEAVE: "edocs/print/sick_leave.html"}
+FILE_PREFIX = {DocKind.PRESCRIPTION: "e-recepta", DocKind.REFERRAL: "e-skierowanie", DocKind.SICK_LEAVE: "e-zla"}
+
+
+def qr_payload(kind, documents) -> str:
+    """What the QR code says: the platform's id of the document (or its number before registration)."""
+    first = documents[0]
+    return first.platform_id or first.number
+
+
+def qr_data_uri(payload: str) -> str:
+    return segno.make(payload, error="m").svg_data_uri(scale=4, border=2)
+
+
+def file_name(kind, documents) -> str:
+    return f"{FILE_PREFIX[DocKind(kind)]}-{documents[0].number}.pdf"
+
+
+def _rows(kind, documents) -> list[dict]:
+    rows = []
+    for document in documents:
+        content = document.content if isinstance(document.content, dict) else {}
+        row = {"document": document, "content": content}
+        if kind == DocKind.PRESCRIPTION and content:
+            row["valid_until"] = rules.valid_until(content)
+            row["payment_label"] = rules.PAYMENT_LEVELS.get(content.get("payment_level", ""), "")
+        rows.append(row)
+    return rows
+
+
+def render(kind, documents) -> bytes:
+    kind = DocKind(kind)
+    first = documents[0]
+    code = first.package.access_code if kind == DocKind.PRESCRIPTION else first.access_code
+    payload = qr_payload(kind, documents)
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(TEMPLATES[kind], {
+            "kind": kind, "rows": _rows(kind, documents), "first": first, "content": first.content,
+            "patient": first.patient, "practitioner": first.practitioner, "clinic": first.clinic,
+            "access_code": code or "", "qr": qr_data_uri(payload), "qr_payload": payload,
+            "printed_at": timezone.localtime(), "letter_codes": rules.LETTER_CODES, "indications": rules.INDICATIONS,
+            "referral_kinds": rules.REFERRAL_KINDS,
+        })
+    return weasyprint.HTML(string=html).write_pdf()

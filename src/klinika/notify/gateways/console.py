@@ -1,0 +1,21 @@
+import sys
+import uuid
+
+from klinika.notify.gateways.base import SmsGateway
+from klinika.notify.phones import mask
+
+
+class ConsoleSmsGateway(SmsGateway):
+    """For development: prints the message. The number is masked, since consoles end up in logs."""
+
+    name = "console"
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def send(self, to: str, text: str) -> str:
+        message_id = f"console-{uuid.uuid4()}"
+        stream = self.stream or sys.stdout
+        stream.write(f"[SMS {message_id} to {mask(to)}]\n{text}\n")
+        stream.flush()
+        return message_id

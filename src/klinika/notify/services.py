@@ -1,0 +1,125 @@
+"""Sending SMS and e-mail: every message is recorded (encrypted), sent, its outcome stored and audited.
+
+These are building blocks for services that have already checked the policy (reminders,
+e-document access codes, breach notices); they take no user. Plaintext contact data and
+texts reach only the gateway: the OutboundMessage row holds them encrypted under the
+recipient's subject key, the audit trail holds ids, and logs hold neither.
+
+A message is recorded in one transaction, sent, and its outcome stored in a second one:
+a network call inside a database transaction would hold the write lock (SQLite) or row
+locks for as long as the gateway takes, and no transaction can take back a sent SMS.
+A message found still "queued" was being sent when its process died.
+"""
+import logging
+import re
+import smtplib
+from email.utils import formataddr, make_msgid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klinika.audit.models import Action
+from klinika.audit.services import record
+from klinika.notify.gateways import GatewayError, sms_gateway
+from klinika.notify.models import OutboundMessage
+from klinika.notify.phones import to_msisdn
+from klinika.notify.scrub import scrub
+from klinika.tenancy.context import clinic_context
+from klinika.tenancy.models import Clinic
+
+logger = logging.getLogger(__name__)
+
+# SMSAPI splits long texts into at most 6 parts of 153 characters (GSM alphabet).
+SMS_MAX_CHARS = 918
+EMAIL_MAX_CHARS = 2000
+_PURPOSE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+def send_sms(clinic, subject_ref, purpose: str, to: str, text: str, *, reference: str = "") -> OutboundMessage:
+    """Send one SMS to `to` about the person `subject_ref` (None: not about a person).
+
+    Bad input raises ValidationError before anything is stored; a gateway failure does not
+    raise: the returned message has status "failed" and the reason in `error`.
+    """
+    number = to_msisdn(to)
+    _check(purpose, text, SMS_MAX_CHARS, reference)
+    gateway = sms_gateway()
+    return _deliver(clinic, OutboundMessage.Channel.SMS, gateway.name, subject_ref, purpose, number, text,
+                    reference, lambda: gateway.send(number, text))
+
+
+def send_email(clinic, subject_ref, purpose: str, to: str, text: str, *, subject: str = "",
+               reference: str = "") -> OutboundMessage:
+    """Send one plain-text e-mail through Django's configured EMAIL_BACKEND; as send_sms otherwise."""
+    address = (to or "").strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(_("This is not an e-mail address a message can be sent to."), code="email") from None
+    subject = " ".join(str(subject or "").split())  # no line breaks: they would forge mail headers
+    _check(purpose, text, EMAIL_MAX_CHARS - len(subject) - 2, reference)
+    clinic_obj = clinic if isinstance(clinic, Clinic) else Clinic.objects.get(pk=clinic)
+    sender = formataddr((clinic_obj.name, settings.DEFAULT_FROM_EMAIL))
+    message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost")
+
+    def send():
+        email = EmailMessage(subject, text, sender, [address], headers={"Message-ID": message_id},
+                             connection=get_connection())
+        try:
+            if email.send() != 1:
+                raise GatewayError("the mail backend accepted nothing")
+        except smtplib.SMTPResponseException as exc:
+            raise GatewayError(f"smtp error {exc.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise GatewayError(f"mail server unreachable or refused ({type(exc).__name__})") from None
+        return message_id
+
+    body = f"{subject}\n\n{text}" if subject else text
+    return _deliver(clinic_obj, OutboundMessage.Channel.EMAIL, _email_gateway_name(), subject_ref, purpose,
+                    address, body, reference, send)
+
+
+def _check(purpose, text, max_chars, reference):
+    if not isinstance(purpose, str) or not _PURPOSE.fullmatch(purpose):
+        raise ValidationError(_("A message needs a purpose: a short lowercase code such as “reminder”."),
+                              code="purpose")
+    if len(reference or "") > 80:
+        raise ValidationError(_("The message reference is too long."), code="reference")
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError(_("The message is empty."), code="empty")
+    if len(text) > max_chars:
+        raise ValidationError(_("The message is too long: at most %(max)d characters.") % {"max": max_chars},
+                              code="too_long")
+
+
+def _email_gateway_name() -> str:
+    return "email:" + settings.EMAIL_BACKEND.rsplit(".", 2)[-2][:34]
+
+
+def _deliver(clinic, channel, gateway_name, subject_ref, purpose, recipient, body, reference, send):
+    with clinic_context(clinic):
+        with transaction.atomic():
+            message = OutboundMessage(subject_ref=subject_ref, channel=channel, purpose=purpose, reference=reference,
+                                      recipient=recipient, body=body, gateway=gateway_name)
+            message.save()
+        try:
+            message.gateway_message_id = str(send())[:100]
+            message.status, message.sent_at, message.error = OutboundMessage.Status.SENT, timezone.now(), ""
+        except GatewayError as exc:
+            message.status, message.error = OutboundMessage.Status.FAILED, scrub(exc.reason, recipient)
+        except Exception as exc:  # noqa: BLE001 - a broken gateway must fail this message, not the batch
+            # The exception's text may quote the recipient: log and keep its type only.
+            logger.error("%s gateway raised %s for message %s", gateway_name, type(exc).__name__, message.pk)
+            message.status, message.error = OutboundMessage.Status.FAILED, f"gateway failed ({type(exc).__name__})"
+        with transaction.atomic():
+            message.save(update_fields=["status", "gateway_message_id", "error", "sent_at"])
+            sent = message.status == OutboundMessage.Status.SENT
+            reason = f"{channel} {purpose} via {gateway_name}" + ("" if sent else f": {message.error}")
+            record(Action.EXPORT, object_type="message", object_id=message.pk, subject_ref=subject_ref,
+                   reason=reason, outcome="success" if sent else "failure")
+    return message

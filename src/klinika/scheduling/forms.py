@@ -1,0 +1,137 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from klinika.scheduling.models import AvailabilityException, Room, VisitType
+from klinika.scheduling.slots import local_date
+from klinika.staff.forms import specialty_choices
+from klinika.staff.models import Practitioner
+from klinika.staff.services import list_practitioners
+
+WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+            (5, _("Saturday")), (6, _("Sunday"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def practitioner_label(p: Practitioner) -> str:
+    specialties = ", ".join(s.name for s in p.specialties.all())
+    name = f"{p.title} {p.staff.first_name} {p.staff.last_name}".strip()
+    return f"{name} ({specialties})" if specialties else name
+
+
+def practitioner_choices(user, empty=True):
+    choices = [(p.pk, practitioner_label(p)) for p in list_practitioners(user)]
+    return ([("", _("any"))] if empty else []) + choices
+
+
+def visit_type_choices():
+    return [(v.pk, f"{v.name} ({v.duration_minutes} min)") for v in VisitType.objects.order_by("name")]
+
+
+def monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class SlotSearchForm(forms.Form):
+    specialty = forms.ChoiceField(label=_("Specialty"), required=False)
+    practitioner = forms.TypedChoiceField(label=_("Practitioner"), required=False, coerce=int, empty_value=None)
+    visit_type = forms.TypedChoiceField(label=_("Visit type"), coerce=int)
+    week = forms.DateField(label=_("Week of"), required=False, widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].choices = [("", _("any"))] + specialty_choices()
+        self.fields["practitioner"].choices = practitioner_choices(user)
+        self.fields["visit_type"].choices = visit_type_choices()
+
+    def clean_week(self):
+        return monday_of(self.cleaned_data.get("week") or local_date(datetime.datetime.now(datetime.UTC)))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SettingsForm(forms.Form):
+    reminder_days_ahead = forms.IntegerField(label=_("Send reminders this many days ahead"), min_value=1, max_value=5)
+    planning_horizon_days = forms.IntegerField(label=_("Booking possible this many days ahead"), min_value=1,
+                                               max_value=730)
+
+
+class RoomForm(forms.Form):
+    name = forms.CharField(label=_("Room name"), max_length=60)
+
+
+class VisitTypeForm(forms.Form):
+    name = forms.CharField(label=_("Visit type"), max_length=80)
+    code = forms.SlugField(label=_("Short code"), max_length=30, required=False)
+    duration_minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=5, max_value=480)
+
+
+class WeeklyHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Day of the week"), choices=WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(label=_("From"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("To"), widget=TimeInput())
+    slot_minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=5, max_value=240, initial=15)
+    visit_types = forms.TypedMultipleChoiceField(label=_("Visit types"), coerce=int,
+                                                 widget=forms.CheckboxSelectMultiple)
+    room = forms.TypedChoiceField(label=_("Room"), required=False, coerce=int, empty_value=None)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit_types"].choices = visit_type_choices()
+        self.fields["room"].choices = [("", "—")] + [(r.pk, r.name) for r in Room.objects.order_by("name")]
+
+
+class ExceptionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AvailabilityException.Kind.choices)
+    starts_at = forms.DateTimeField(label=_("From"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("To"), widget=DateTimeInput())
+    slot_minutes = forms.IntegerField(label=_("Slot length (minutes), extra hours only"), required=False,
+                                      min_value=5, max_value=240)
+    visit_types = forms.TypedMultipleChoiceField(label=_("Visit types (extra hours; none = all)"), coerce=int,
+                                                 required=False, widget=forms.CheckboxSelectMultiple)
+    room = forms.TypedChoiceField(label=_("Room"), required=False, coerce=int, empty_value=None)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit_types"].choices = visit_type_choices()
+        self.fields["room"].choices = [("", "—")] + [(r.pk, r.name) for r in Room.objects.order_by("name")]
+
+
+class WaitlistForm(forms.Form):
+    visit_type = forms.TypedChoiceField(label=_("Visit type"), coerce=int)
+    specialty = forms.ChoiceField(label=_("Specialty"), required=False)
+    practitioner = forms.TypedChoiceField(label=_("Practitioner"), required=False, coerce=int, empty_value=None)
+    earliest = forms.DateField(label=_("From"), widget=DateInput())
+    latest = forms.DateField(label=_("Until"), widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].choices = [("", _("any"))] + specialty_choices()
+        self.fields["practitioner"].choices = practitioner_choices(user)
+        self.fields["visit_type"].choices = visit_type_choices()

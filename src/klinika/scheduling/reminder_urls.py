@@ -1,0 +1,9 @@
+"""The reply links in reminders: /r/<token>/, opened by patients, who have no login."""
+from django.urls import path
+
+from klinika.scheduling import reminder_views
+
+app_name = "reminders"
+urlpatterns = [
+    path("<str:token>/", reminder_views.reply, name="reply"),
+]

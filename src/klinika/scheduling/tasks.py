@@ -1,0 +1,19 @@
+"""Background tasks of scheduling: reminders, one task per clinic (queued in the database)."""
+from klinika.audit.context import acting_as
+from klinika.scheduling.reminders import REMINDER_ACTOR, send_due_reminders
+from klinika.tenancy.models import Clinic
+from klinika.tenancy.tasks import clinic_task
+
+
+@clinic_task
+def send_clinic_reminders() -> dict:
+    """Send the due reminders of the clinic the task was enqueued for: `.enqueue(str(clinic.pk))`."""
+    with acting_as(REMINDER_ACTOR):
+        return send_due_reminders().as_dict()
+
+
+def enqueue_reminders(clinics=None) -> list:
+    """Queue one reminder task per clinic (default: every active clinic); `klinika db_worker` runs them."""
+    if clinics is None:
+        clinics = Clinic.objects.filter(status=Clinic.Status.ACTIVE)
+    return [send_clinic_reminders.enqueue(str(clinic.pk)) for clinic in clinics]

@@ -1,0 +1,179 @@
+"""The waitlist: patients who want an earlier visit get the next freed slot that fits.
+
+An offer does not hold the slot: the desk (or the patient, on the phone) accepts it and it
+is booked like any other; if someone else booked it meanwhile, the entry goes back to
+waiting. An offer lapses at `offer_expires_at` and the entry counts as waiting again.
+"""
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klinika.accounts.policy import require
+from klinika.audit.models import Action
+from klinika.audit.services import record
+from klinika.scheduling import signals
+from klinika.scheduling.errors import SlotTaken
+from klinika.scheduling.models import WaitlistEntry
+from klinika.scheduling.services import _book, _patient, _practitioner, _visit_type, as_id
+from klinika.scheduling.slots import local_date, offered_slot
+from klinika.staff.models import Specialty
+
+W = WaitlistEntry.Status
+OFFER_HOURS = 24
+
+
+def add_to_waitlist(user, *, patient, visit_type, earliest, latest, practitioner=None, specialty=None):
+    require(user, "schedule.book")
+    patient, visit_type = _patient(patient), _visit_type(visit_type)
+    practitioner = _practitioner(practitioner) if practitioner else None
+    specialty_row = None
+    if specialty:
+        specialty_row = Specialty.objects.filter(code=getattr(specialty, "code", specialty)).first()
+        if specialty_row is None:
+            raise ValidationError({"specialty": _("Unknown specialty code.")})
+    earliest, latest = _date(earliest, "earliest"), _date(latest, "latest")
+    if latest < earliest:
+        raise ValidationError({"latest": _("The last day must not be before the first day.")})
+    if latest < local_date(timezone.now()):
+        raise ValidationError({"latest": _("The last day has already passed.")})
+    with transaction.atomic():
+        entry = WaitlistEntry(patient=patient, visit_type=visit_type, practitioner=practitioner,
+                              specialty=specialty_row, earliest=earliest, latest=latest)
+        entry.save()
+        record(Action.CREATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=patient.subject_ref)
+    return entry
+
+
+def waitlist_entries(user):
+    """Waiting and offered entries, oldest first (each shown row is an access to a patient)."""
+    require(user, "schedule.book")
+    entries = list(WaitlistEntry.objects.filter(status__in=[W.WAITING, W.OFFERED]).select_related(
+        "patient", "practitioner__staff", "offered_practitioner__staff", "specialty", "visit_type")
+        .order_by("created_at", "pk"))
+    for entry in entries:
+        record(Action.READ, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref)
+    return entries
+
+
+def offer_is_open(entry, now=None) -> bool:
+    return entry.status == W.OFFERED and entry.offer_expires_at is not None and \
+        entry.offer_expires_at > (now or timezone.now())
+
+
+def offer_freed_slot(appointment, now=None) -> WaitlistEntry | None:
+    """Offer the time a cancelled appointment held to the first waiting entry it fits (same transaction)."""
+    return offer_slot(appointment.practitioner, appointment.starts_at, skip_patient_id=appointment.patient_id,
+                      why=f"offered the slot freed by appointment {appointment.pk}", now=now)
+
+
+def offer_slot(practitioner, starts_at, *, skip_patient_id=None, why="offered a freed slot", now=None):
+    now = now or timezone.now()
+    if starts_at <= now:
+        return None
+    day = local_date(starts_at)
+    fits = (Q(practitioner=practitioner)
+            | Q(practitioner__isnull=True, specialty__isnull=True)
+            | Q(practitioner__isnull=True, specialty__in=practitioner.specialties.all()))
+    open_to_offers = Q(status=W.WAITING) | Q(status=W.OFFERED, offer_expires_at__lte=now)
+    candidates = (WaitlistEntry.objects.select_for_update().filter(open_to_offers, fits, earliest__lte=day,
+                                                                   latest__gte=day)
+                  .exclude(patient_id=skip_patient_id).select_related("patient", "visit_type")
+                  .order_by("created_at", "pk"))
+    free_for: dict[int, bool] = {}
+    for entry in candidates:
+        if entry.visit_type_id not in free_for:
+            free_for[entry.visit_type_id] = offered_slot(
+                practitioner=practitioner, visit_type=entry.visit_type, starts_at=starts_at,
+                now=now) is not None
+        if not free_for[entry.visit_type_id]:
+            continue
+        entry.status, entry.offered_practitioner = W.OFFERED, practitioner
+        entry.offered_starts_at = starts_at
+        entry.offer_expires_at = min(now + datetime.timedelta(hours=OFFER_HOURS), starts_at)
+        entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at"])
+        record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
+               reason=why)
+        signals.send_on_commit(signals.waitlist_offer_made, entry=entry)
+        return entry
+    return None
+
+
+def accept_offer(user, entry_id):
+    """Book the offered slot for the entry's patient; a slot taken meanwhile sends the entry back to waiting."""
+    require(user, "schedule.book")
+    taken = False
+    with transaction.atomic():
+        entry = _locked(entry_id)
+        if entry.status != W.OFFERED:
+            raise ValidationError(_("This waitlist entry has no slot on offer."))
+        if not offer_is_open(entry):
+            raise ValidationError(_("The offer has expired."))
+        try:
+            appointment = _book(user, patient=_patient(entry.patient), practitioner=entry.offered_practitioner,
+                                visit_type=entry.visit_type, starts_at=entry.offered_starts_at, reason="")
+        except SlotTaken:
+            taken = True
+            _back_to_waiting(entry, "offered slot was taken")
+        else:
+            entry.status, entry.appointment = W.BOOKED, appointment
+            entry.save(update_fields=["status", "appointment"])
+            record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk,
+                   subject_ref=entry.patient.subject_ref, reason=f"booked appointment {appointment.pk}")
+    if taken:
+        raise SlotTaken(_("Someone booked the offered time in the meantime. The patient is back on the waitlist."))
+    signals.send_on_commit(signals.appointment_booked, appointment=appointment)
+    return appointment
+
+
+def decline_offer(user, entry_id) -> WaitlistEntry:
+    """The patient does not want the offered time: back to waiting, and the time goes to the next in line."""
+    require(user, "schedule.book")
+    with transaction.atomic():
+        entry = _locked(entry_id)
+        if entry.status != W.OFFERED:
+            raise ValidationError(_("This waitlist entry has no slot on offer."))
+        practitioner, starts_at = entry.offered_practitioner, entry.offered_starts_at
+        _back_to_waiting(entry, "offer declined")
+        if practitioner is not None and starts_at is not None:
+            offer_slot(practitioner, starts_at, skip_patient_id=entry.patient_id, why="offered a declined slot")
+    return entry
+
+
+def withdraw(user, entry_id) -> WaitlistEntry:
+    require(user, "schedule.book")
+    with transaction.atomic():
+        entry = _locked(entry_id)
+        if entry.status not in (W.WAITING, W.OFFERED):
+            raise ValidationError(_("This waitlist entry is already closed."))
+        entry.status = W.WITHDRAWN
+        entry.save(update_fields=["status"])
+        record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
+               reason="withdrawn")
+    return entry
+
+
+def _back_to_waiting(entry, why):
+    entry.status = W.WAITING
+    entry.offered_practitioner = entry.offered_starts_at = entry.offer_expires_at = None
+    entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at"])
+    record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
+           reason=why)
+
+
+def _locked(entry_id) -> WaitlistEntry:
+    return get_object_or_404(WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
+        "patient", "visit_type", "offered_practitioner"), pk=as_id(entry_id))
+
+
+def _date(value, field) -> datetime.date:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
