@@ -90,7 +90,7 @@ class EncryptedField(models.Field):
         if value is None:
             return None
         try:
-            return self.from_bytes(envelope.decrypt(bytes(value), self.aad_suffix))
+            return self.from_bytes(envelope.decrypt(bytes(value), self._suffix or self.aad_suffix))
         except KeyDestroyed:
             return ERASED
 

@@ -1,0 +1,111 @@
+"""A doctor opens today's appointment, records the visit with a diagnosis from the type-ahead, issues a
+two-drug e-prescription and an e-referral, signs them, downloads the printout and the patient gets
+the access code by SMS (the file outbox), without the drug's name."""
+import datetime
+import importlib
+import io
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from klinika.edocs.models import Drug
+from klinika.notify.gateways.file import read_outbox
+from klinika.scheduling.models import Appointment, AppointmentStatus, VisitType
+from klinika.tenancy.context import clinic_context
+from tests.accounts.logins import PASSWORD
+from tests.edocs.world import add_codes, make_doctor, make_patient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def outbox(settings, tmp_path):
+    settings.KLINIKA_OUTBOX_DIR = tmp_path / "outbox"
+    settings.KLINIKA_SMS_BACKEND = "file"
+    return tmp_path / "outbox"
+
+
+def _builtin_drugs():
+    """Earlier transactional tests empty every table, the migrations' data included: put the list back."""
+    if not Drug.objects.exists():
+        importlib.import_module("klinika.edocs.migrations.0005_builtin_drugs").add_drugs(apps, None)
+
+
+def _today_appointment(demo_clinic, people):
+    doctor, practitioner = make_doctor(demo_clinic, people)
+    patient, data = make_patient(demo_clinic, people, consent_sms=True, preferred_channel="sms")
+    add_codes(demo_clinic)
+    now = timezone.now().replace(second=0, microsecond=0)
+    with clinic_context(demo_clinic):
+        kind = VisitType(code="kontrolna", name="Wizyta kontrolna", duration_minutes=15)
+        kind.save()
+        appointment = Appointment(patient=patient, practitioner=practitioner, visit_type=kind,
+                                  starts_at=now - datetime.timedelta(minutes=5),
+                                  ends_at=now + datetime.timedelta(minutes=10), status=AppointmentStatus.BOOKED)
+        appointment.save()
+    return doctor, patient, data, appointment
+
+
+def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo_clinic, people, outbox):
+    _builtin_drugs()
+    doctor, patient, data, appointment = _today_appointment(demo_clinic, people)
+    page.goto("/login/")
+    page.get_by_label("Login").fill(doctor.username)
+    page.get_by_label("Hasło").fill(PASSWORD)
+    page.get_by_role("button", name="Zaloguj się").click()
+
+    page.goto("/schedule/today/")
+    page.locator(f'tr[data-appointment="{appointment.pk}"] a').first.click()
+    page.locator(f'form[action$="/records/appointments/{appointment.pk}/start/"] button').click()
+    expect(page.locator("#id_icd10_q")).to_be_visible()
+
+    page.locator("#id_icd10_q").fill("J06")
+    page.locator("#icd10-results button", has_text="J06.9").first.click()
+    expect(page.locator("#diagnosis-rows")).to_contain_text("J06.9")
+    page.locator("#id_icd10_q").fill("")
+    page.locator("#id_interview").fill("Ból gardła od 3 dni, gorączka 38,5°C.")
+    page.locator('button[name="action"][value="save"]').click()
+
+    panel = page.locator("#edocs-panel")
+    expect(panel).to_be_visible()
+    panel.locator('a[href$="/prescriptions/new/"]').click()
+    page.locator('input[name="rx-1-drug_name"]').fill("Amox")
+    page.locator("#rx-1-suggestions button", has_text="Amoxicillinum 500 mg").click()
+    expect(page.locator("#rx-row-1 .drug-label")).to_have_text("Amoxicillinum")
+    page.locator('input[name="rx-1-dosage"]').fill("1 kaps. co 8 godzin przez 7 dni")
+    page.locator('button[name="add_row"]').click()
+    page.locator('input[name="rx-2-drug_name"]').fill("Paracetamolum")
+    page.locator("#rx-2-suggestions button", has_text="Paracetamolum").click()
+    expect(page.locator("#rx-row-2 .drug-label")).to_have_text("Paracetamolum")
+    page.locator('input[name="rx-2-dosage"]').fill("1 tabl. do 4 razy na dobę przy gorączce")
+    page.locator("#edocs-form form button[type=submit]:not([name])").click()
+    package = panel.locator("article[id^=rx-package]").first
+    expect(package).to_contain_text("Amoxicillinum")
+    package.locator('form[action$="/sign/"] button').click()
+    package = panel.locator("article[id^=rx-package]").first
+    expect(package.locator(".status").first).to_have_text("wysłany")
+    code = package.locator(".access-code").inner_text()
+
+    panel.locator('a[href$="/referrals/new/"]').click()
+    expect(page.locator("#id_icd10")).to_have_value("J06.9")
+    page.locator("#id_target_specialty").select_option("0713")
+    page.locator("#id_purpose").fill("Konsultacja laryngologiczna: nawracające zapalenia gardła")
+    page.locator("#edocs-form form button[type=submit]").click()
+    referral = panel.locator("article[id^=referral]").first
+    referral.locator('form[action$="/sign/"] button').click()
+    expect(panel.locator("article[id^=referral] .status").first).to_have_text("wysłany")
+
+    with page.expect_download() as download:
+        panel.locator("article[id^=rx-package]").first.locator('a[href$="/print/"]').click()
+    pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert code in text and "Amoxicillinum" in text and "Paracetamolum" in text
+
+    texts = [m["text"] for m in read_outbox(outbox / "sms.jsonl")]
+    prescription_sms = [t for t in texts if "e-recepty" in t]
+    assert prescription_sms == [prescription_sms[0]] and code in prescription_sms[0]
+    assert not any("Amoxicillin" in t or "Paracetamol" in t or "J06" in t for t in texts)
+    assert len(texts) == 2  # one for the package, one for the referral
