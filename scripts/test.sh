@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium gettext
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 fi
 bash scripts/install.sh
 
