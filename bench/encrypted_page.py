@@ -135,10 +135,14 @@ def configure(args) -> Path:
 
 
 def populate(rows: int, seed: int, progress):
+    """One clinic; the same synthetic people (same subject refs) inserted into both models."""
+    import uuid
+
     from django.db import connection
 
     from bench.plainapp.models import PlainPatient
     from klinika.patients.models import Patient
+    from klinika.tenancy.context import clinic_context
     from klinika.tenancy.services import create_clinic
     from klinika.testdata.synthetic import SyntheticPeople
 
@@ -149,12 +153,9 @@ def populate(rows: int, seed: int, progress):
     for _ in range(rows):
         data.append(people.patient())
         progress.advance(task)
-    import uuid
-
     rnd = random.Random(seed)
     for person in data:
         person["subject_ref"] = uuid.UUID(int=rnd.getrandbits(128), version=4)
-    from klinika.tenancy.context import clinic_context
 
     timings = {"Patient": 0.0, "PlainPatient": 0.0}
     task = progress.add_task("inserting into both models", total=rows)

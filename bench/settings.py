@@ -8,7 +8,8 @@ import base64
 import os
 import tempfile
 
-os.environ.setdefault("KLINIKA_DATA_DIR", tempfile.mkdtemp(prefix="klinika-bench-"))
+if not os.environ.get("KLINIKA_DATA_DIR"):  # encrypted_page.py sets (and removes) its own
+    os.environ["KLINIKA_DATA_DIR"] = tempfile.mkdtemp(prefix="klinika-bench-")
 os.environ.setdefault("KLINIKA_ROOT_KEY", base64.b64encode(os.urandom(32)).decode())
 # A run lasts longer than the production TTL (300 s); "warm" must mean warm for the whole run.
 os.environ.setdefault("KLINIKA_KEY_CACHE_SECONDS", "86400")
