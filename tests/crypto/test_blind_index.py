@@ -1,6 +1,10 @@
+import hashlib
+import hmac
+import os
+
 import pytest
 
-from klinika.crypto import blind
+from klinika.crypto import blind, keystore
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
 
@@ -37,3 +41,11 @@ def test_search_in_one_clinic_never_finds_another_clinics_patient(make_clinic, p
 def test_normalisers():
     assert blind.normalise_phone("+48 600 100 200") == blind.normalise_phone("600-100-200")
     assert blind.normalise_text("  Żółć   Kowalska ") == blind.normalise_text("żółć kowalska")
+
+
+def test_blind_index_is_the_standard_hmac_sha256(in_clinic):
+    material = keystore.clinic_key(in_clinic.pk, keystore.Purpose.INDEX).material
+    for _ in range(50):
+        label, value = os.urandom(8).hex(), os.urandom(40).hex()
+        expected = hmac.new(material, label.encode() + b"|" + value.encode(), hashlib.sha256).digest()[:16]
+        assert blind.compute(in_clinic.pk, label, value) == expected

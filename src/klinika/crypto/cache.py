@@ -26,6 +26,11 @@ class KeyCache:
             return None
         return value
 
+    def missing(self, keys) -> list:
+        """The keys not held (an entry past its time counts as held: get() refreshes it)."""
+        items = self._items
+        return [key for key in keys if key not in items]
+
     def put(self, key, value):
         with self._lock:
             self._items[key] = (value, time.monotonic() + self.ttl)

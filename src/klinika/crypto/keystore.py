@@ -3,6 +3,8 @@
 Everything here touches the `keystore` database only. Unwrapped keys are cached per
 process (see cache.py); a read never calls the keystore when its key is cached.
 """
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from uuid import UUID
@@ -31,16 +33,21 @@ class UnwrappedKey:
     material: bytes
     aead: AESGCM | None
     aad_prefix: bytes  # "klinika/v1|" + clinic id: the start of every field's aad
+    # An index key's HMAC-SHA256 inner and outer states (RFC 2104), keyed once: see blind.compute
+    hmac_pads: tuple | None = None
 
 
 _cache = KeyCache(settings.KLINIKA_KEY_CACHE_SIZE, settings.KLINIKA_KEY_CACHE_SECONDS)
-# (clinic_id, purpose) -> key_id of the active clinic-wide key; (clinic_id, subject_ref) -> key_id
+# (clinic_id, purpose) -> raw key id of the active clinic-wide key; (clinic_id, subject_ref) -> raw key id
 _active = KeyCache(settings.KLINIKA_KEY_CACHE_SIZE, settings.KLINIKA_KEY_CACHE_SECONDS)
+# kek_id -> unwrapped KEK material: a cold read unwraps a data key without a second query
+_keks = KeyCache(1_000, settings.KLINIKA_KEY_CACHE_SECONDS)
 
 
 def forget_cached_keys():
     _cache.clear()
     _active.clear()
+    _keks.clear()
 
 
 def _kek_aad(clinic_id: UUID, kek_id: UUID) -> bytes:
@@ -92,19 +99,33 @@ def create_clinic_keys(clinic_id: UUID) -> None:
             _wrap_new(clinic_id, purpose)
 
 
+def _kek_material_by_id(kek_id: UUID, for_key: UUID) -> bytes:
+    material = _keks.get(kek_id)
+    if material is None:
+        kek = KeyEncryptionKey.objects.using(DB).filter(key_id=kek_id).first()
+        if kek is None:
+            raise KeyNotFound(f"Key {for_key} names a key-encryption key that does not exist.")
+        material = _kek_material(kek)
+        _keks.put(kek_id, material)
+    return material
+
+
 def _unwrap(row: DataKey) -> UnwrappedKey:
     if row.state == KeyState.DESTROYED or row.wrapped is None:
         raise KeyDestroyed(f"Key {row.key_id} was crypto-shredded.")
-    kek = KeyEncryptionKey.objects.using(DB).filter(key_id=row.kek_id).first()
-    if kek is None:
-        raise KeyNotFound(f"Key {row.key_id} names a key-encryption key that does not exist.")
     blob = bytes(row.wrapped)
-    material = AESGCM(_kek_material(kek)).decrypt(
+    material = AESGCM(_kek_material_by_id(row.kek_id, row.key_id)).decrypt(
         blob[:12], blob[12:], _dek_aad(row.clinic_id, row.key_id, row.purpose)
     )
     aead = AESGCM(material) if row.purpose in (Purpose.DATA, Purpose.SUBJECT) else None
     aad_prefix = b"klinika/v1|" + row.clinic_id.bytes
-    return UnwrappedKey(row.key_id, row.clinic_id, row.purpose, material, aead, aad_prefix)
+    pads = _hmac_pads(material) if row.purpose == Purpose.INDEX else None
+    return UnwrappedKey(row.key_id, row.clinic_id, row.purpose, material, aead, aad_prefix, pads)
+
+
+def _hmac_pads(material: bytes) -> tuple:
+    block = material.ljust(hashlib.sha256().block_size, b"\0")  # keys of 32 bytes: no pre-hashing
+    return hashlib.sha256(block.translate(hmac.trans_36)), hashlib.sha256(block.translate(hmac.trans_5C))
 
 
 def key_by_raw_id(raw_id: bytes) -> UnwrappedKey:
@@ -119,30 +140,44 @@ def key_by_raw_id(raw_id: bytes) -> UnwrappedKey:
     return key
 
 
+def preload(raw_ids) -> None:
+    """Fetch and unwrap, in one keystore query, every key of `raw_ids` not cached yet.
+
+    Shredded keys are skipped: a read of their values still raises KeyDestroyed, one by one.
+    """
+    missing = [UUID(bytes=raw_id) for raw_id in _cache.missing(raw_ids)]
+    for start in range(0, len(missing), 500):
+        for row in DataKey.objects.using(DB).filter(key_id__in=missing[start:start + 500]):
+            try:
+                _cache.put(row.key_id.bytes, _unwrap(row))
+            except KeyDestroyed:
+                continue
+
+
 def key_by_id(key_id: UUID) -> UnwrappedKey:
     return key_by_raw_id(key_id.bytes)
 
 
 def clinic_key(clinic_id: UUID, purpose: str) -> UnwrappedKey:
     """The active clinic-wide key of a purpose (DEK for new writes, index, signing)."""
-    key_id = _active.get((clinic_id, purpose))
-    if key_id is None:
+    raw_id = _active.get((clinic_id, purpose))
+    if raw_id is None:
         row = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=purpose, state=KeyState.ACTIVE).first()
         if row is None:
             _active_kek(clinic_id)  # raises the precise reason (shredded, or never created)
             raise KeyNotFound(f"Clinic {clinic_id} has no active {purpose} key.")
         key = _unwrap(row)
         _cache.put(row.key_id.bytes, key)
-        _active.put((clinic_id, purpose), row.key_id)
+        _active.put((clinic_id, purpose), row.key_id.bytes)
         return key
-    return key_by_id(key_id)
+    return key_by_raw_id(raw_id)
 
 
 def subject_key(clinic_id: UUID, subject_ref: UUID) -> UnwrappedKey:
     """The key of one person, made on first use."""
-    key_id = _active.get((clinic_id, subject_ref))
-    if key_id is not None:
-        return key_by_id(key_id)
+    raw_id = _active.get((clinic_id, subject_ref))
+    if raw_id is not None:
+        return key_by_raw_id(raw_id)
     row = DataKey.objects.using(DB).filter(clinic_id=clinic_id, subject_ref=subject_ref).first()
     if row is None:
         try:
@@ -152,7 +187,7 @@ def subject_key(clinic_id: UUID, subject_ref: UUID) -> UnwrappedKey:
             row = DataKey.objects.using(DB).get(clinic_id=clinic_id, subject_ref=subject_ref)
     key = _unwrap(row)
     _cache.put(row.key_id.bytes, key)
-    _active.put((clinic_id, subject_ref), row.key_id)
+    _active.put((clinic_id, subject_ref), row.key_id.bytes)
     return key
 
 

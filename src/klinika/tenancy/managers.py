@@ -4,6 +4,13 @@ from klinika.tenancy.context import cross_clinic_reason, require_clinic_id
 
 
 class ClinicScopedQuerySet(models.QuerySet):
+    def __init__(self, model=None, query=None, using=None, hints=None):
+        if query is None and model is not None:
+            from klinika.crypto.preload import KeyPreloadingQuery
+
+            query = KeyPreloadingQuery(model)
+        super().__init__(model, query, using, hints)
+
     def matching(self, **values):
         """Exact match on encrypted fields through their blind indexes: .matching(pesel=...)."""
         from klinika.crypto.fields import blind_index_for
