@@ -2,7 +2,7 @@
 
 Derived rather than written out, so the twin stays identical while Patient grows:
 
-- every encrypted column becomes the plain Django field of the same Python type
+- every encrypted field, sealed in a shared column or not, becomes the plain Django field of the same Python type
   (EncryptedTextField -> CharField of the same max_length, EncryptedDateField ->
   DateField, EncryptedJSONField -> JSONField), same null/blank;
 - every blind index is dropped and its source column indexed instead: what a plaintext
@@ -19,6 +19,7 @@ editor after migrating klinika's apps (it has a foreign key to tenancy_clinic).
 from django.db import models
 
 from klinika.crypto.fields import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from klinika.crypto.sealed import SealedFields
 from klinika.patients.models import Patient
 from klinika.tenancy.models import ClinicOwnedModel
 
@@ -55,8 +56,11 @@ def plaintext_twin(source, name: str):
     opts = source._meta
     indexed_sources = {f.source for f in opts.concrete_fields if isinstance(f, BlindIndexField)}
     attrs = {"__module__": __name__, "__doc__": f"Plaintext twin of {opts.label} (bench only)."}
-    for field in opts.concrete_fields:
-        if field.name in INHERITED or isinstance(field, BlindIndexField):
+    # Fields sealed together (crypto/sealed.py) have no column of their own: each becomes one.
+    for field in opts.fields:
+        if field.name in INHERITED or isinstance(field, (BlindIndexField, SealedFields)):
+            continue
+        if not field.concrete and not getattr(field, "sealed_in", None):
             continue
         attrs[field.name] = _plain_field(field, source, field.name in indexed_sources)
     indexes = []

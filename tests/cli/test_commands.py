@@ -152,8 +152,7 @@ def _patient_ciphertexts(data_dir):
     con = sqlite3.connect(data_dir / "klinika.sqlite3")
     try:
         return con.execute(
-            "SELECT id, first_name, last_name, pesel, birth_date, address, phone, email "
-            "FROM patients_patient ORDER BY id").fetchall()
+            "SELECT id, personal, pesel_index, last_name_index FROM patients_patient ORDER BY id").fetchall()
     finally:
         con.close()
 

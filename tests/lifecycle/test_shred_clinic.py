@@ -9,7 +9,7 @@ from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
 
-from .conftest import ENCRYPTED, raw_rows
+from .conftest import ENCRYPTED, ENCRYPTED_COLUMNS, raw_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,12 @@ def _decrypts(blob: bytes, column: str) -> bool:
 def test_after_shred_nothing_of_the_clinic_decrypts_even_from_an_earlier_copy(populated):
     a, b = populated["a"], populated["b"]
     copy_before = raw_rows(a)  # a backup taken before the contract ended
-    assert all(_decrypts(blob, col) for _, blobs in copy_before for blob, col in zip(blobs, ENCRYPTED, strict=True))
+    assert all(_decrypts(blob, col) for _, blobs in copy_before for blob, col in zip(blobs, ENCRYPTED_COLUMNS, strict=True))
 
     shred_clinic(a, reason="contract ended")
 
     for _, blobs in copy_before:
-        for blob, column in zip(blobs, ENCRYPTED, strict=True):
+        for blob, column in zip(blobs, ENCRYPTED_COLUMNS, strict=True):
             assert not _decrypts(blob, column)
     with clinic_context(a):
         for patient in Patient.objects.all():

@@ -82,7 +82,7 @@ def test_a_ward_is_registered_from_the_guardians_card(register, registrar, clini
         "preferred_channel": "none"})
     assert response.status_code == 302, response.content.decode()
     with clinic_context(clinic):
-        baby = Patient.objects.get(first_name__isnull=False, pesel_is_mothers=True)
+        baby = Patient.objects.get(pesel_is_mothers=True)
     assert baby.guardian_id == mother.pk
 
 

@@ -43,16 +43,46 @@ ERASED = _Erased()
 class EncryptedField(models.Field):
     empty_strings_allowed = True
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sealed_in: str | None = None, **kwargs):
+        # sealed_in names a SealedFields of the model that stores this field's value (crypto/sealed.py)
+        self.sealed_in = sealed_in
         kwargs.setdefault("null", True)
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.sealed_in:
+            kwargs["sealed_in"] = self.sealed_in
+        return name, path, args, kwargs
 
     def get_internal_type(self):
         return "BinaryField"
 
+    def get_attname_column(self):
+        attname, column = super().get_attname_column()
+        return attname, None if self.sealed_in else column
+
+    def db_type(self, connection):
+        return None if self.sealed_in else super().db_type(connection)
+
     def contribute_to_class(self, cls, name, *args, **kwargs):
         super().contribute_to_class(cls, name, *args, **kwargs)
         self._suffix = None
+        if self.sealed_in:
+            from klinika.crypto.sealed import contribute_member
+
+            contribute_member(self, cls, name)
+
+    @property
+    def sealing_field(self):
+        return self.model._meta.get_field(self.sealed_in)
+
+    def get_col(self, alias, output_field=None):
+        if self.sealed_in:
+            from klinika.crypto.sealed import refuse_column_use
+
+            refuse_column_use(self)
+        return super().get_col(alias, output_field)
 
     @property
     def aad_suffix(self) -> bytes:
@@ -95,7 +125,7 @@ class EncryptedField(models.Field):
             return ERASED
 
     def get_lookup(self, lookup_name):
-        if lookup_name == "isnull":
+        if lookup_name == "isnull" and not self.sealed_in:
             return super().get_lookup(lookup_name)
         return None
 
@@ -130,6 +160,9 @@ class EncryptedTextField(EncryptedField):
     def from_bytes(self, data):
         return data.decode()
 
+    def to_json(self, value):
+        return value
+
     def formfield(self, **kwargs):
         return forms.CharField(max_length=self.text_max_length, required=not self.blank, label=self.verbose_name,
                                **kwargs)
@@ -149,6 +182,9 @@ class EncryptedDateField(EncryptedField):
     def from_bytes(self, data):
         return datetime.date.fromisoformat(data.decode())
 
+    def to_json(self, value):
+        return value.isoformat()
+
     def formfield(self, **kwargs):
         return forms.DateField(required=not self.blank, label=self.verbose_name, **kwargs)
 
@@ -164,6 +200,9 @@ class EncryptedJSONField(EncryptedField):
 
     def from_bytes(self, data):
         return json.loads(data)
+
+    def to_json(self, value):
+        return value
 
 
 NORMALISERS = {

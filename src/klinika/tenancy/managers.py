@@ -11,6 +11,17 @@ class ClinicScopedQuerySet(models.QuerySet):
             query = KeyPreloadingQuery(model)
         super().__init__(model, query, using, hints)
 
+    # Fields sealed in one column (crypto/sealed.py) are loaded and deferred with it.
+    def only(self, *fields):
+        from klinika.crypto.sealed import translate_names
+
+        return super().only(*translate_names(self.model, fields))
+
+    def defer(self, *fields):
+        from klinika.crypto.sealed import translate_names
+
+        return super().defer(*translate_names(self.model, fields)) if fields != (None,) else super().defer(None)
+
     def matching(self, **values):
         """Exact match on encrypted fields through their blind indexes: .matching(pesel=...)."""
         from klinika.crypto.fields import blind_index_for

@@ -57,6 +57,10 @@ class ClinicOwnedModel(models.Model):
             self.clinic_id = require_clinic_id()
         elif context_clinic is not None and self.clinic_id != context_clinic:
             raise PermissionError("Refusing to save a row of another clinic than the one in context")
+        if kwargs.get("update_fields") is not None:
+            from klinika.crypto.sealed import translate_names
+
+            kwargs["update_fields"] = translate_names(self.__class__, kwargs["update_fields"])
         super().save(*args, **kwargs)
 
     def encryption_subject_ref(self):
