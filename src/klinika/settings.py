@@ -180,6 +180,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Static files come straight from the apps (no collectstatic step needed to run the demo).
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Uploads stay in memory, bounded by the attachment size limit: Django's default handlers
+# would write any file over 2.5 MB to a plaintext temporary file during the request.
+FILE_UPLOAD_HANDLERS = ["klinika.records.uploads.BoundedMemoryUploadHandler"]
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -12,7 +12,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinika.accounts.policy import can, require
@@ -21,7 +20,6 @@ from klinika.records import attachments, codes, services
 from klinika.records.forms import AllergyForm, AmendReasonForm, AttachmentForm, VitalsForm
 from klinika.records.models import Encounter
 from klinika.records.summary import patient_summary
-from klinika.records.uploads import BoundedMemoryUploadHandler
 from klinika.records.visitform import VisitForm
 
 
@@ -244,15 +242,9 @@ def allergy_deactivate(request, allergy_id):
 
 # ---- attachments -----------------------------------------------------------------------------
 
-@csrf_exempt  # only to swap the upload handler before the body is read; the inner view checks CSRF
 @require_POST
 def attachment_upload(request, patient_id):
-    request.upload_handlers = [BoundedMemoryUploadHandler(request)]
-    return _attachment_upload(request, patient_id)
-
-
-@csrf_protect
-def _attachment_upload(request, patient_id):
+    """The file arrives through settings.FILE_UPLOAD_HANDLERS: in memory only, bounded by the size limit."""
     require(request.user, "records.attach")
     patient = services.get_patient(request.user, patient_id)
     try:

@@ -194,3 +194,38 @@ class Reminder(ClinicOwnedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["appointment"], name="one_reminder_per_appointment")]
+
+
+class WaitlistOffer(ClinicOwnedModel):
+    """One offer of a freed slot to a waitlist entry, and the message that tells the patient about it.
+
+    Made in the same transaction as the offer; the message goes out after it commits. The
+    link's token is stored as its hash only. Of an entry's offers only the latest can be open.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped (no consent or contact)")
+
+    class Response(models.TextChoices):
+        NONE = "", _("no answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        TAKEN = "taken", _("taken by someone else first")
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    channel = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    response = models.CharField(max_length=10, choices=Response.choices, blank=True, default="")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "entry"])]

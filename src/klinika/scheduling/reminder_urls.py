@@ -1,4 +1,4 @@
-"""The reply links in reminders: /r/<token>/, opened by patients, who have no login."""
+"""The reply links in reminders and waitlist offers: /r/<token>/, opened by patients, who have no login."""
 from django.urls import path
 
 from klinika.scheduling import reminder_views

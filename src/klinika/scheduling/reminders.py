@@ -44,6 +44,11 @@ PATIENT_LINK_ROLE = "patient-link"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
+def is_token(token) -> bool:
+    """Shaped like a reply token: anything else is not looked up at all."""
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -107,8 +112,10 @@ def send_due_reminders(now=None, progress=None) -> ReminderRun:
     return run
 
 
-def _channel_and_contact(patient) -> tuple[str, str, str]:
-    """(channel, contact, why not) for the patient's preferred channel; channel "" when none may be used."""
+def channel_and_contact(patient) -> tuple[str, str, str]:
+    """(channel, contact, why not) for the patient's preferred channel; channel "" when none may be used.
+
+    The one rule for every message to a patient about their visits (reminders, waitlist offers)."""
     if not patient.is_active or patient.merged_into_id:
         return "", "", "patient record inactive"
     channel = patient.preferred_channel
@@ -130,7 +137,7 @@ def send_reminder(appointment_id) -> Reminder | None:
     if appointment is None:
         return None
     patient = appointment.patient
-    channel, contact, why_not = _channel_and_contact(patient)
+    channel, contact, why_not = channel_and_contact(patient)
     token = secrets.token_urlsafe(32)
     reminder = Reminder(appointment=appointment, channel=channel, token_hash=hash_token(token),
                         status=Reminder.Status.SCHEDULED if channel else Reminder.Status.SKIPPED)
@@ -200,7 +207,7 @@ class ReplyPage:
 
 def find_by_token(token: str) -> tuple | None:
     """(clinic id, reminder id) for a reply token, or None. Reads ids only, across clinics."""
-    if not _TOKEN.fullmatch(token or ""):
+    if not is_token(token):
         return None
     with cross_clinic("reminder reply link: find the clinic of a token hash (ids only)"):
         return Reminder.objects.filter(token_hash=hash_token(token)).values_list("clinic_id", "pk").first()

@@ -1,6 +1,8 @@
-"""Background tasks of scheduling: reminders, one task per clinic (queued in the database)."""
+"""Background tasks of scheduling: reminders (one task per clinic) and waitlist offers (one per offer),
+queued in the database."""
 from klinika.audit.context import acting_as
 from klinika.scheduling.reminders import REMINDER_ACTOR, send_due_reminders
+from klinika.scheduling.waitlist_notify import OFFER_ACTOR, send_offer
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.tasks import clinic_task
 
@@ -17,3 +19,11 @@ def enqueue_reminders(clinics=None) -> list:
     if clinics is None:
         clinics = Clinic.objects.filter(status=Clinic.Status.ACTIVE)
     return [send_clinic_reminders.enqueue(str(clinic.pk)) for clinic in clinics]
+
+
+@clinic_task
+def send_waitlist_offer(offer_id: int) -> str:
+    """Tell the patient of one waitlist offer: `.enqueue(str(clinic.pk), offer.pk)`, queued when the offer commits."""
+    with acting_as(OFFER_ACTOR):
+        offer = send_offer(offer_id)
+        return offer.status if offer is not None else "already-handled"

@@ -1,14 +1,15 @@
 """The waitlist: patients who want an earlier visit get the next freed slot that fits.
 
-An offer does not hold the slot: the desk (or the patient, on the phone) accepts it and it
-is booked like any other; if someone else booked it meanwhile, the entry goes back to
-waiting. An offer lapses at `offer_expires_at` and the entry counts as waiting again.
+An offer does not hold the slot: the desk, or the patient through the link in the message
+that tells them of it (waitlist_notify), accepts it and it is booked like any other; if
+someone else booked it meanwhile, the entry goes back to waiting. An offer lapses at
+`offer_expires_at` and the entry counts as waiting again.
 """
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
-from klinika.scheduling.models import WaitlistEntry
+from klinika.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
 from klinika.scheduling.services import _book, _patient, _practitioner, _visit_type, as_id
 from klinika.scheduling.slots import local_date, offered_slot
 from klinika.staff.models import Specialty
@@ -50,12 +51,17 @@ def add_to_waitlist(user, *, patient, visit_type, earliest, latest, practitioner
 
 
 def waitlist_entries(user):
-    """Waiting and offered entries, oldest first (each shown row is an access to a patient)."""
+    """Waiting and offered entries, oldest first (each shown row is an access to a patient).
+
+    Each has `current_offer`: its latest offer (whose message says whether the patient was told), or None."""
     require(user, "schedule.book")
     entries = list(WaitlistEntry.objects.filter(status__in=[W.WAITING, W.OFFERED]).select_related(
         "patient", "practitioner__staff", "offered_practitioner__staff", "specialty", "visit_type")
+        .prefetch_related(Prefetch("offers", queryset=WaitlistOffer.objects.order_by("pk")))
         .order_by("created_at", "pk"))
     for entry in entries:
+        offers = list(entry.offers.all())
+        entry.current_offer = offers[-1] if offers else None
         record(Action.READ, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref)
     return entries
 
@@ -98,34 +104,50 @@ def offer_slot(practitioner, starts_at, *, skip_patient_id=None, why="offered a 
         entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at"])
         record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
                reason=why)
+        _tell_the_patient(entry)
         signals.send_on_commit(signals.waitlist_offer_made, entry=entry)
         return entry
     return None
 
 
+def _tell_the_patient(entry):
+    """Record the offer and send its message once the offer is committed (never for a rolled-back one)."""
+    from klinika.scheduling.waitlist_notify import send_after_commit
+
+    offer = WaitlistOffer(entry=entry, starts_at=entry.offered_starts_at, expires_at=entry.offer_expires_at)
+    offer.save()
+    record(Action.CREATE, object_type="waitlist-offer", object_id=offer.pk, subject_ref=entry.patient.subject_ref,
+           reason=f"waitlist entry {entry.pk}")
+    send_after_commit(offer)
+
+
 def accept_offer(user, entry_id):
     """Book the offered slot for the entry's patient; a slot taken meanwhile sends the entry back to waiting."""
     require(user, "schedule.book")
-    taken = False
     with transaction.atomic():
-        entry = _locked(entry_id)
-        if entry.status != W.OFFERED:
-            raise ValidationError(_("This waitlist entry has no slot on offer."))
-        if not offer_is_open(entry):
-            raise ValidationError(_("The offer has expired."))
-        try:
-            appointment = _book(user, patient=_patient(entry.patient), practitioner=entry.offered_practitioner,
-                                visit_type=entry.visit_type, starts_at=entry.offered_starts_at, reason="")
-        except SlotTaken:
-            taken = True
-            _back_to_waiting(entry, "offered slot was taken")
-        else:
-            entry.status, entry.appointment = W.BOOKED, appointment
-            entry.save(update_fields=["status", "appointment"])
-            record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk,
-                   subject_ref=entry.patient.subject_ref, reason=f"booked appointment {appointment.pk}")
-    if taken:
+        appointment = book_offer(user, locked_entry(entry_id))
+    if appointment is None:
         raise SlotTaken(_("Someone booked the offered time in the meantime. The patient is back on the waitlist."))
+    return appointment
+
+
+def book_offer(user, entry) -> Appointment | None:
+    """Book the open offer of `entry` (locked by the caller, inside its transaction); user None is the patient
+    answering through the offer's link. None if someone else took the time: the entry is back to waiting."""
+    if entry.status != W.OFFERED:
+        raise ValidationError(_("This waitlist entry has no slot on offer."))
+    if not offer_is_open(entry):
+        raise ValidationError(_("The offer has expired."))
+    try:
+        appointment = _book(user, patient=_patient(entry.patient), practitioner=entry.offered_practitioner,
+                            visit_type=entry.visit_type, starts_at=entry.offered_starts_at, reason="")
+    except SlotTaken:
+        _back_to_waiting(entry, "offered slot was taken")
+        return None
+    entry.status, entry.appointment = W.BOOKED, appointment
+    entry.save(update_fields=["status", "appointment"])
+    record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk,
+           subject_ref=entry.patient.subject_ref, reason=f"booked appointment {appointment.pk}")
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
     return appointment
 
@@ -134,20 +156,25 @@ def decline_offer(user, entry_id) -> WaitlistEntry:
     """The patient does not want the offered time: back to waiting, and the time goes to the next in line."""
     require(user, "schedule.book")
     with transaction.atomic():
-        entry = _locked(entry_id)
-        if entry.status != W.OFFERED:
-            raise ValidationError(_("This waitlist entry has no slot on offer."))
-        practitioner, starts_at = entry.offered_practitioner, entry.offered_starts_at
-        _back_to_waiting(entry, "offer declined")
-        if practitioner is not None and starts_at is not None:
-            offer_slot(practitioner, starts_at, skip_patient_id=entry.patient_id, why="offered a declined slot")
+        entry = locked_entry(entry_id)
+        pass_offer_on(entry, "offer declined")
     return entry
+
+
+def pass_offer_on(entry, why):
+    """`entry` (locked by the caller) goes back to waiting and its offered time to the next in line."""
+    if entry.status != W.OFFERED:
+        raise ValidationError(_("This waitlist entry has no slot on offer."))
+    practitioner, starts_at = entry.offered_practitioner, entry.offered_starts_at
+    _back_to_waiting(entry, why)
+    if practitioner is not None and starts_at is not None:
+        offer_slot(practitioner, starts_at, skip_patient_id=entry.patient_id, why="offered a declined slot")
 
 
 def withdraw(user, entry_id) -> WaitlistEntry:
     require(user, "schedule.book")
     with transaction.atomic():
-        entry = _locked(entry_id)
+        entry = locked_entry(entry_id)
         if entry.status not in (W.WAITING, W.OFFERED):
             raise ValidationError(_("This waitlist entry is already closed."))
         entry.status = W.WITHDRAWN
@@ -165,7 +192,7 @@ def _back_to_waiting(entry, why):
            reason=why)
 
 
-def _locked(entry_id) -> WaitlistEntry:
+def locked_entry(entry_id) -> WaitlistEntry:
     return get_object_or_404(WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
         "patient", "visit_type", "offered_practitioner"), pk=as_id(entry_id))
 
