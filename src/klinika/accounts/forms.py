@@ -23,3 +23,16 @@ class TokenForm(forms.Form):
         if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."), code="invalid")
         return token
+
+
+class ResetTwoFactorForm(forms.Form):
+    # Whoever phones in "I lost my phone" may not be who they say: the admin confirms who it is first.
+    confirm = forms.BooleanField(
+        label=_("I have confirmed who is asking (in person, or by calling back a number the clinic already has)."),
+        error_messages={"required": _("Confirm that you have checked who is asking.")},
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("What the token is for"), max_length=80)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=365)

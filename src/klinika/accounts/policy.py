@@ -29,6 +29,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "schedule.manage": ({R.CLINIC_ADMIN}, _("Set up schedules, rooms and visit types")),
     "staff.view": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN, R.DPO}, _("See the clinic's staff")),
     "staff.manage": ({R.CLINIC_ADMIN}, _("Manage staff accounts")),
+    "accounts.reset_two_factor": ({R.CLINIC_ADMIN}, _("Reset a staff member's lost two-factor authenticator")),
     "support.grant": ({R.CLINIC_ADMIN}, _("Grant time-boxed vendor support access")),
     "support.use": ({R.VENDOR_OPERATOR}, _("Work in a clinic that granted support access")),
     "accounts.api_tokens": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN, R.DPO},

@@ -7,13 +7,17 @@ import math
 
 import segno
 from django.contrib.auth import get_user_model, login, logout
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from klinika.accounts.backends import StaffBackend
-from klinika.audit.context import Actor
+from klinika.accounts.policy import require
+from klinika.accounts.sessions import end_sessions_of
+from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
 
@@ -93,3 +97,42 @@ def verify_token(device: TOTPDevice, token: str) -> bool:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     return ok
+
+
+def clinic_accounts(admin) -> list:
+    """The logins of the admin's clinic, each with `has_authenticator` (a confirmed TOTP device)."""
+    require(admin, "staff.manage")
+    users = list(get_user_model().objects.filter(clinic_id=admin.clinic_id).select_related("staff")
+                 .order_by("username"))
+    enrolled = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
+    for user in users:
+        user.has_authenticator = user.pk in enrolled
+    return users
+
+
+def clinic_account(admin, user_id):
+    """One login of the admin's clinic; another clinic's is DoesNotExist, as if it did not exist."""
+    require(admin, "staff.manage")
+    user = get_user_model().objects.select_related("staff").get(pk=user_id, clinic_id=admin.clinic_id)
+    user.has_authenticator = confirmed_device(user) is not None
+    return user
+
+
+def reset_two_factor(admin, user_id):
+    """A staff member lost their authenticator: forget it, end their sessions; their next login enrols a new one.
+
+    Another clinic's user is DoesNotExist. Nobody resets their own: whoever holds a logged-in
+    admin's session must not be able to swap the authenticator behind it.
+    """
+    require(admin, "accounts.reset_two_factor")
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().get(pk=user_id, clinic_id=admin.clinic_id)
+        if user.pk == admin.pk:
+            raise PermissionDenied(_("You cannot reset your own two-factor login. Ask another clinic administrator."))
+        require(admin, "accounts.reset_two_factor", user)
+        removed, _details = TOTPDevice.objects.filter(user=user).delete()
+        ended = end_sessions_of(user)
+        record(Action.UPDATE, object_type="user", object_id=user.pk, clinic_id=user.clinic_id,
+               actor=Actor(admin.pk, admin.role, current_actor().request_id),
+               reason=f"two-factor reset: {removed} authenticator(s) removed, {ended} session(s) ended")
+    return user

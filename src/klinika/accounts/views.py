@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from klinika.accounts import services
 from klinika.accounts.forms import LoginForm, TokenForm
+from klinika.accounts.sessions import PENDING_USER_KEY as PENDING
 
-PENDING = "klinika_pending_user"
 FAILURES = "klinika_token_failures"
 SEEN_COOKIE = "klinika_seen"
 # Other methods get a 405 instead of being treated as a GET.

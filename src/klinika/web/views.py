@@ -1,11 +1,18 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from klinika.accounts.policy import allowed_actions
+from klinika.accounts.policy import allowed_actions, can
+from klinika.web.navigation import dashboard_sections
 
 
 def dashboard(request):
-    return render(request, "web/dashboard.html", {"actions": allowed_actions(request.user)})
+    user = request.user
+    return render(request, "web/dashboard.html", {
+        "sections": dashboard_sections(user),
+        "actions": allowed_actions(user),
+        # Visits and their e-documents belong to one patient: they open from a list, not from here.
+        "visits_hint": can(user, "records.view_clinical") or can(user, "edocs.issue"),
+    })
 
 
 def healthz(request):
