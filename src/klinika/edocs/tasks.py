@@ -20,6 +20,8 @@ def retry_due_submissions() -> dict:
 
 
 def enqueue_retries(clinics=None) -> list:
+    """Queue one retry sweep per clinic (default: every active clinic): `klinika edocs enqueue` and every
+    round of `klinika worker` queue through this function."""
     if clinics is None:
         clinics = Clinic.objects.filter(status=Clinic.Status.ACTIVE)
     return [retry_due_submissions.enqueue(str(clinic.pk)) for clinic in clinics]

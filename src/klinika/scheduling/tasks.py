@@ -15,7 +15,9 @@ def send_clinic_reminders() -> dict:
 
 
 def enqueue_reminders(clinics=None) -> list:
-    """Queue one reminder task per clinic (default: every active clinic); `klinika db_worker` runs them."""
+    """Queue one reminder task per clinic (default: every active clinic); `klinika worker` runs them.
+
+    `klinika reminders enqueue` and every round of `klinika worker` queue through this function."""
     if clinics is None:
         clinics = Clinic.objects.filter(status=Clinic.Status.ACTIVE)
     return [send_clinic_reminders.enqueue(str(clinic.pk)) for clinic in clinics]

@@ -10,12 +10,12 @@ from klinika.tenancy.services import find_clinic
 
 class Command(BaseCommand):
     help = ("Submit signed e-documents whose next attempt is due (after an outage of the national platform), "
-            "now or through the task worker. Run it every few minutes (cron or a timer).")
+            "now or through the task worker. `klinika worker` queues the retries by itself every few minutes.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         for name, text in [("retry", "attempt every due submission now, in this process"),
-                           ("enqueue", "queue one retry task per clinic for the worker (`klinika db_worker`)")]:
+                           ("enqueue", "queue one retry task per clinic for the worker (`klinika worker`)")]:
             command = sub.add_parser(name, help=text)
             command.add_argument("--clinic", help="clinic slug or id (default: every active clinic)")
 

@@ -10,7 +10,8 @@ from klinika.tenancy.services import find_clinic
 
 
 class Command(BaseCommand):
-    help = "Send appointment reminders now, or queue them for the task worker (`klinika db_worker`)."
+    help = ("Send appointment reminders now, or queue them for the task worker. `klinika worker` queues "
+            "them by itself every few minutes.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
