@@ -26,6 +26,16 @@ def test_a_task_runs_in_the_clinic_named_by_its_argument(make_clinic, people):
         Patient.objects.count()  # nothing leaks out of the task
 
 
+def test_a_task_queued_before_a_shred_does_nothing_afterwards(make_clinic, people):
+    from klinika.lifecycle.services import shred_clinic
+
+    clinic = make_clinic()
+    with clinic_context(clinic):
+        Patient(**people.patient()).save()
+    shred_clinic(clinic, reason="contract ended")
+    assert count_patients.enqueue(str(clinic.pk)).return_value == {"skipped_clinic": "terminated"}
+
+
 def test_cli_clinic_option_sets_the_context(tmp_path):
     def run(*args):
         return run_klinika(tmp_path, *args)
