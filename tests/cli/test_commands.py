@@ -170,3 +170,21 @@ def test_demo_on_a_seeded_dir_changes_no_person(env, seeded):
     result = run(["demo", "--no-serve"], env, check=True)
     assert "demo clinic already present" in result.stdout
     assert read_back(env) == seeded.values
+
+
+def test_demo_on_a_fresh_dir_leaves_both_databases_fully_migrated(tmp_path):
+    """`klinika demo` records the migrations that are no-ops on the keystore as applied instead of
+    running them: `migrate` then finds nothing left to do on either database, which is what
+    `serve` checks before it starts."""
+    env = klinika_env(tmp_path / "data")
+    result = run(["demo", "--no-serve"], env, check=True)
+    assert "demo clinic created: Przychodnia Demo (demo)" in result.stdout
+    for alias in ("default", "keystore"):
+        run(["migrate", "--database", alias, "--check"], env, check=True)
+    con = sqlite3.connect(tmp_path / "data" / "keystore.sqlite3")
+    try:
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        con.close()
+    assert {"crypto_keyencryptionkey", "crypto_datakey"} <= tables
+    assert "demo: OK" in run(["audit", "verify"], env, check=True).stdout

@@ -2,12 +2,20 @@ import pytest
 
 from tests.cli.support import klinika_env, run, seeded_sqlite
 from tests.testdata import leaks
+from tests.testdata.demo_values import read_back_all
 
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory):
     """The demo clinic seeded once per session (SQLite); tests work on copies of it."""
     return seeded_sqlite(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def seeded_all(seeded, tmp_path_factory) -> dict:
+    """Everything the seeded demo clinic stores (demo_values), read from a copy of it: opening
+    the databases may write to them, and the seeded directory stays as it was made."""
+    return read_back_all(klinika_env(seeded.copy(tmp_path_factory.mktemp("klinika-read-back"))))
 
 
 @pytest.fixture(scope="session")

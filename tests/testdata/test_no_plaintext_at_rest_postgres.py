@@ -2,9 +2,10 @@
 
 Runs in the PostgreSQL run of the suite (DATABASE_URL points at a PostgreSQL server): it
 makes two scratch databases of its own on that server (clinic data, keystore), seeds the
-demo clinic into them with the real `klinika` command, has klinika decrypt every person,
-and looks for each value in a plain-format UTF-8 dump of both databases. The scratch
-databases are dropped afterwards.
+demo clinic into them with the real `klinika` command, has klinika decrypt every person and
+what the clinic stores about them (identifiers, appointment reasons, visit records, allergies:
+demo_values), and looks for each value in a plain-format UTF-8 dump of both databases. The
+scratch databases are dropped afterwards.
 """
 import os
 import secrets
@@ -13,8 +14,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from tests.cli.support import DEMO_PATIENTS, DEMO_STAFF, TIMEOUT, klinika_env, personal_values, read_back, seed
+from tests.cli.support import DEMO_PATIENTS, DEMO_STAFF, TIMEOUT, klinika_env, seed
 from tests.testdata import leaks
+from tests.testdata.demo_values import read_back_all, seeded_values
 
 
 def _server_url():
@@ -69,8 +71,9 @@ def seeded_postgres(scratch_databases, tmp_path_factory):
     env = klinika_env(tmp_path_factory.mktemp("klinika-pg") / "data",
                       DATABASE_URL=server.url(data_db), KEYSTORE_DATABASE_URL=server.url(keystore_db))
     seed(env)
-    values = read_back(env)
+    values = read_back_all(env)
     assert len(values["patients"]) >= DEMO_PATIENTS and len(values["staff"]) >= DEMO_STAFF
+    assert values["identifiers"] and values["visits"] and values["appointments"]
     dumps = {
         name: server.run("pg_dump", "--format=plain", "--encoding=UTF8", "--no-owner", "--no-privileges",
                          f"--dbname={name}").stdout.decode("utf-8")
@@ -92,10 +95,12 @@ def test_no_plaintext_in_pg_dump(seeded_postgres, public_text):
     # (the clinic's business name, the logins): otherwise the scan would prove nothing.
     assert len(tables["patients_patient"][1]) == len(values["patients"])
     assert len(tables["accounts_staffmember"][1]) == len(values["staff"])
+    assert len(tables["patients_patientidentifier"][1]) == len(values["identifiers"])
+    assert len(tables["records_encounterversion"][1]) == len(values["visits"])
     controls = [("clinic name", values["clinic"]), ("login", "lekarz1")]
     assert {h.label for h in leaks.scan_text(dumps[data_db], data_db, controls)} == {"clinic name", "login"}
 
-    people = personal_values(values)
+    people = seeded_values(values)
     hits = []
     for name, dump in dumps.items():
         hits += leaks.scan_text(dump, name, people)
@@ -115,7 +120,7 @@ def test_keystore_dump_holds_keys_only(seeded_postgres):
     tables = set(leaks.copy_blocks(dumps[keystore_db]))
     assert {"crypto_keyencryptionkey", "crypto_datakey"} <= tables
     assert not tables & {"patients_patient", "accounts_staffmember", "tenancy_clinic", "audit_auditevent"}
-    assert not leaks.scan_text(dumps[keystore_db], keystore_db, personal_values(values))
+    assert not leaks.scan_text(dumps[keystore_db], keystore_db, seeded_values(values))
 
 
 def test_the_dump_scan_finds_planted_plaintext(seeded_postgres):

@@ -23,10 +23,7 @@ class SyntheticPeople:
     def patient(self) -> dict:
         sex = self.random.choice("MF")
         birth_date = self._birth_date()
-        while True:
-            number = self.faker.pesel(date_of_birth=datetime.datetime.combine(birth_date, datetime.time()), sex=sex)
-            if pesel_check.is_valid(number) and pesel_check.get_birth_date(number) == birth_date:
-                break
+        number = _pesel(self.faker, birth_date, sex)
         first = self.faker.first_name_male() if sex == "M" else self.faker.first_name_female()
         last = self.faker.last_name_male() if sex == "M" else self.faker.last_name_female()
         return {
@@ -128,10 +125,7 @@ class SyntheticPeople:
         sex = rng.choice("MF")
         faker = self._extra_faker
         birth_date = datetime.date.today() - datetime.timedelta(days=rng.randint(365, 17 * 365))
-        while True:
-            number = faker.pesel(date_of_birth=datetime.datetime.combine(birth_date, datetime.time()), sex=sex)
-            if pesel_check.is_valid(number) and pesel_check.get_birth_date(number) == birth_date:
-                break
+        number = _pesel(faker, birth_date, sex)
         return {
             "first_name": faker.first_name_male() if sex == "M" else faker.first_name_female(),
             "last_name": _surname_for(parent["last_name"], sex), "pesel": number, "birth_date": birth_date,
@@ -139,12 +133,42 @@ class SyntheticPeople:
             "consent_sms": False, "consent_email": False, "preferred_channel": "none",
         }
 
+    def parent_of(self, child: dict) -> dict:
+        """An adult parent of `child` (a minor): 20 to 40 years older, same surname and home, own contacts."""
+        rng = self._extra()
+        sex = rng.choice("MF")
+        faker = self._extra_faker
+        birth_date = child["birth_date"] - datetime.timedelta(days=rng.randint(20 * 365, 40 * 365))
+        person = {
+            "first_name": faker.first_name_male() if sex == "M" else faker.first_name_female(),
+            "last_name": _surname_for(child["last_name"], sex), "pesel": _pesel(faker, birth_date, sex),
+            "birth_date": birth_date, "sex": sex, "address": child.get("address"), "phone": self._extra_phone(),
+            "email": faker.unique.ascii_free_email() if rng.random() < 0.7 else "",
+        }
+        return person | self.consents(person)
+
+    def own_pesel(self, birth_date: datetime.date, sex: str) -> str:
+        """A valid PESEL for this birth date and sex (a newborn's, once the registry office gives one)."""
+        self._extra()
+        return _pesel(self._extra_faker, birth_date, sex)
+
+    def _extra_phone(self) -> str:
+        rng = self._extra()
+        return f"+48 {rng.choice('5678')}{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+
     def staff(self) -> dict:
         sex = self.random.choice("MF")
         first = self.faker.first_name_male() if sex == "M" else self.faker.first_name_female()
         last = self.faker.last_name_male() if sex == "M" else self.faker.last_name_female()
         return {"first_name": first, "last_name": last, "email": self.faker.unique.ascii_company_email(),
                 "phone": self.phone()}
+
+
+def _pesel(faker, birth_date: datetime.date, sex: str) -> str:
+    while True:
+        number = faker.pesel(date_of_birth=datetime.datetime.combine(birth_date, datetime.time()), sex=sex)
+        if pesel_check.is_valid(number) and pesel_check.get_birth_date(number) == birth_date:
+            return number
 
 
 def _surname_for(surname: str, sex: str) -> str:

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from klinika.testdata.demo import DEMO_PASSWORD, seed_demo
 
@@ -12,9 +12,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="seed for repeatable data")
 
     def handle(self, *args, patients, seed, **options):
-        with Progress(transient=True, disable=not self.stdout.isatty()) as progress:
-            task = progress.add_task("generating demo patients", total=patients)
-            result = seed_demo(patients, seed, progress=lambda done, total: progress.update(task, completed=done))
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=True, disable=not self.stdout.isatty()) as progress:
+            bars = {}
+
+            def advance(step, done, total):
+                if step not in bars:
+                    bars[step] = progress.add_task(step, total=total)
+                progress.update(bars[step], completed=done, total=total)
+
+            result = seed_demo(patients, seed, progress=advance)
         verb = "created" if result.created else "already present"
         self.stdout.write(f"demo clinic {verb}: {result.clinic.name} ({result.clinic.slug})")
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
