@@ -77,3 +77,27 @@ def people():
     from klinika.testdata.synthetic import SyntheticPeople
 
     return SyntheticPeople(seed=1234)
+
+
+@pytest.fixture
+def purge_signed_versions():
+    """For a test that signs a visit. A transactional test ends by deleting every row, which SQLite's
+    triggers refuse for signed versions (PostgreSQL empties tables with TRUNCATE, which row triggers do
+    not see). So on SQLite the signed versions are removed first, with the triggers lifted for that moment
+    only and put back exactly as migrated."""
+    import importlib
+
+    from django.db import connection
+
+    yield
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("klinika.records.migrations.0002_signed_versions_are_immutable")
+    with connection.cursor() as cursor:
+        for statement in triggers.SQLITE_BACKWARD:
+            cursor.execute(statement)
+        cursor.execute("UPDATE records_encounter SET current_id = NULL")
+        cursor.execute("DELETE FROM records_encounterversion")
+        for statement in triggers.SQLITE_FORWARD:
+            cursor.execute(statement)
+

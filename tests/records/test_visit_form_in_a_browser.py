@@ -1,13 +1,11 @@
 """In a real browser (Chromium): the doctor picks ICD-10 and ICD-9-PL codes from the type-ahead, removes one,
 and signs the visit; htmx runs under the strict CSP (no inline script, no eval, no inline style)."""
-import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import expect, sync_playwright
 
 from klinika.records import services
@@ -17,24 +15,6 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.records.world import logged_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def purge_signed_versions():
-    """A transactional test ends by deleting every row, which SQLite's triggers refuse for signed versions
-    (PostgreSQL empties tables with TRUNCATE, which row triggers do not see). So on SQLite the signed versions
-    are removed first, with the triggers lifted for that moment only and put back exactly as migrated."""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("klinika.records.migrations.0002_signed_versions_are_immutable")
-    with connection.cursor() as cursor:
-        for statement in triggers.SQLITE_BACKWARD:
-            cursor.execute(statement)
-        cursor.execute("UPDATE records_encounter SET current_id = NULL")
-        cursor.execute("DELETE FROM records_encounterversion")
-        for statement in triggers.SQLITE_FORWARD:
-            cursor.execute(statement)
 
 
 def in_browser(base_url, cookies, steps):
