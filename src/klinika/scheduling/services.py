@@ -7,7 +7,7 @@ schedule.view_reason (see `visible_reason`).
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,6 +120,12 @@ def _book(user, *, patient, practitioner, visit_type, starts_at, reason, resched
                    reason=f"rescheduled from {rescheduled_from.pk}" if rescheduled_from else "booked")
     except IntegrityError as exc:
         if is_overlap_error(exc):
+            raise SlotTaken() from None
+        raise
+    except OperationalError as exc:
+        # Two inserts racing for one slot can also meet as a deadlock in PostgreSQL's exclusion
+        # check; the loser gets the same clear answer as for the constraint itself.
+        if getattr(exc.__cause__, "sqlstate", None) == "40P01":
             raise SlotTaken() from None
         raise
     return appointment
