@@ -100,18 +100,23 @@ def _referral_initial(encounter):
 
 @require_http_methods(["GET", "POST"])
 def new_referral(request, encounter_id):
+    return _single_form(request, encounter_id, forms.ReferralForm, "edocs/_referral_form.html", _referral_initial,
+                        services.create_referral, _("Referral written. Check it and sign."))
+
+
+def _single_form(request, encounter_id, form_class, template, initial, create, notice):
+    """A document written from one form (referral, sick leave): show it, or create through the service."""
     encounter = services.get_encounter(request.user, encounter_id)
     if request.method == "GET":
-        return _form_response(request, encounter, "edocs/_referral_form.html",
-                              {"form": forms.ReferralForm(initial=_referral_initial(encounter))})
-    form = forms.ReferralForm(request.POST)
+        return _form_response(request, encounter, template, {"form": form_class(initial=initial(encounter))})
+    form = form_class(request.POST)
     form.is_valid()
     try:
-        services.create_referral(request.user, encounter_id=encounter.pk, data=dict(form.cleaned_data))
+        create(request.user, encounter_id=encounter.pk, data=dict(form.cleaned_data))
     except ValidationError as exc:
         forms.add_service_errors(form, exc)
-        return _form_response(request, encounter, "edocs/_referral_form.html", {"form": form}, status=400)
-    return _respond(request, encounter.pk, notice=_("Referral written. Check it and sign."))
+        return _form_response(request, encounter, template, {"form": form}, status=400)
+    return _respond(request, encounter.pk, notice=notice)
 
 
 def _sick_leave_initial(encounter, old=None):
@@ -128,18 +133,8 @@ def _sick_leave_initial(encounter, old=None):
 
 @require_http_methods(["GET", "POST"])
 def new_sick_leave(request, encounter_id):
-    encounter = services.get_encounter(request.user, encounter_id)
-    if request.method == "GET":
-        return _form_response(request, encounter, "edocs/_sick_leave_form.html",
-                              {"form": forms.SickLeaveForm(initial=_sick_leave_initial(encounter))})
-    form = forms.SickLeaveForm(request.POST)
-    form.is_valid()
-    try:
-        services.create_sick_leave(request.user, encounter_id=encounter.pk, data=dict(form.cleaned_data))
-    except ValidationError as exc:
-        forms.add_service_errors(form, exc)
-        return _form_response(request, encounter, "edocs/_sick_leave_form.html", {"form": form}, status=400)
-    return _respond(request, encounter.pk, notice=_("Sick leave written. Check it and sign."))
+    return _single_form(request, encounter_id, forms.SickLeaveForm, "edocs/_sick_leave_form.html",
+                        _sick_leave_initial, services.create_sick_leave, _("Sick leave written. Check it and sign."))
 
 
 @require_http_methods(["GET", "POST"])
