@@ -282,7 +282,9 @@ def _clean_reason(reason) -> str:
 
 
 def _patient(value) -> Patient:
-    patient = value if isinstance(value, Patient) else Patient.objects.filter(pk=as_id(value)).first()
+    # Booking needs the patient's status and key reference, not their personal data: not decrypted here.
+    patient = (value if isinstance(value, Patient)
+               else Patient.objects.defer("personal", "details").filter(pk=as_id(value)).first())
     if (patient is None or patient.clinic_id != require_clinic_id() or not patient.is_active
             or patient.merged_into_id):
         raise ValidationError({"patient": _("Choose a patient of this clinic.")})
