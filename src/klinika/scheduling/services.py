@@ -74,7 +74,8 @@ def patient_appointments(user, patient_id, now=None):
 
 
 def _with_people(qs):
-    return qs.select_related("patient", "practitioner__staff", "visit_type", "room")
+    # Schedules show who comes, never where they live or their document: that column stays sealed.
+    return qs.select_related("patient", "practitioner__staff", "visit_type", "room").defer("patient__details")
 
 
 def _record_reads(user, appointments):
