@@ -24,3 +24,15 @@ def test_the_command_submits_due_documents_of_the_clinic(world):
     assert out.getvalue().strip() == f"{world.clinic.slug}: 1 submitted, 0 rejected, 0 unavailable, 0 not-due"
     with clinic_context(world.clinic):
         assert Referral.objects.get(pk=referral.pk).status == DocStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("action", ["retry", "enqueue"])
+def test_a_terminated_clinic_is_refused_with_the_reason(make_clinic, action):
+    from django.core.management.base import CommandError
+
+    from klinika.lifecycle.services import shred_clinic
+
+    clinic = make_clinic()
+    shred_clinic(clinic, reason="contract ended")
+    with pytest.raises(CommandError, match=f"Clinic {clinic.slug} is terminated: it submits no e-documents"):
+        call_command("edocs", action, "--clinic", clinic.slug, stdout=io.StringIO())

@@ -42,3 +42,18 @@ def find_clinic(ref: str) -> Clinic:
     if clinic is None:
         raise LookupError(f"No clinic {ref!r}; `klinika clinic list` shows the clinics and their slugs")
     return clinic
+
+
+def active_clinics() -> list[Clinic]:
+    """Terminated (crypto-shredded) clinics get no background work: their keys are gone and so is their business."""
+    return list(Clinic.objects.filter(status=Clinic.Status.ACTIVE).order_by("slug"))
+
+
+def clinics_to_serve(ref: str | None, work: str) -> list[Clinic]:
+    """For a periodic command: the clinic named (which must be active), or every active clinic."""
+    if ref is None:
+        return active_clinics()
+    clinic = find_clinic(ref)
+    if clinic.status != Clinic.Status.ACTIVE:
+        raise LookupError(f"Clinic {clinic.slug} is {clinic.status}: it {work}")
+    return [clinic]

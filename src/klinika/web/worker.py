@@ -23,7 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from klinika.edocs.tasks import enqueue_retries
 from klinika.scheduling.tasks import enqueue_reminders
-from klinika.tenancy.models import Clinic
+from klinika.tenancy.services import active_clinics
 
 logger = logging.getLogger("klinika.worker")
 
@@ -32,11 +32,6 @@ PERIODIC_JOBS = {"reminders": enqueue_reminders, "edocs": enqueue_retries}
 
 # A long --interval is slept in slices, so SIGTERM during the pause stops the worker soon.
 _PAUSE_SLICE = 0.5
-
-
-def active_clinics() -> list[Clinic]:
-    """Terminated (crypto-shredded) clinics get nothing: their keys are gone and so is their business."""
-    return list(Clinic.objects.filter(status=Clinic.Status.ACTIVE).order_by("slug"))
 
 
 def enqueue_periodic_jobs() -> dict[str, dict[str, str]]:

@@ -4,8 +4,7 @@ from klinika.audit.context import acting_as
 from klinika.edocs.submission import GATEWAY_ACTOR, retry_due
 from klinika.edocs.tasks import enqueue_retries
 from klinika.tenancy.context import clinic_context, current_clinic_id
-from klinika.tenancy.models import Clinic
-from klinika.tenancy.services import find_clinic
+from klinika.tenancy.services import clinics_to_serve
 
 
 class Command(BaseCommand):
@@ -20,12 +19,10 @@ class Command(BaseCommand):
             command.add_argument("--clinic", help="clinic slug or id (default: every active clinic)")
 
     def _clinics(self, ref):
-        if ref is None and current_clinic_id() is not None:
+        if ref is None and current_clinic_id() is not None:  # `klinika --clinic X edocs ...`
             ref = str(current_clinic_id())
-        if ref is None:
-            return list(Clinic.objects.filter(status=Clinic.Status.ACTIVE))
         try:
-            return [find_clinic(ref)]
+            return clinics_to_serve(ref, "submits no e-documents")
         except LookupError as exc:
             raise CommandError(str(exc)) from None
 

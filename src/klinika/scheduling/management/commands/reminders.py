@@ -5,8 +5,7 @@ from klinika.audit.context import acting_as
 from klinika.scheduling.reminders import REMINDER_ACTOR, send_due_reminders
 from klinika.scheduling.tasks import enqueue_reminders
 from klinika.tenancy.context import clinic_context, current_clinic_id
-from klinika.tenancy.models import Clinic
-from klinika.tenancy.services import find_clinic
+from klinika.tenancy.services import clinics_to_serve
 
 
 class Command(BaseCommand):
@@ -23,15 +22,10 @@ class Command(BaseCommand):
     def _clinics(self, ref):
         if ref is None and current_clinic_id() is not None:  # `klinika --clinic X reminders ...`
             ref = str(current_clinic_id())
-        if ref is None:
-            return list(Clinic.objects.filter(status=Clinic.Status.ACTIVE))
         try:
-            clinic = find_clinic(ref)
+            return clinics_to_serve(ref, "sends no reminders")
         except LookupError as exc:
             raise CommandError(str(exc)) from None
-        if clinic.status != Clinic.Status.ACTIVE:
-            raise CommandError(f"Clinic {clinic.slug} is {clinic.status}: it sends no reminders")
-        return [clinic]
 
     def handle(self, *args, action, clinic=None, **options):
         clinics = self._clinics(clinic)
