@@ -1,10 +1,9 @@
 import pytest
 from django.db import connection
 
+from klinika.crypto.fields import EncryptedField
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
-
-from klinika.crypto.fields import EncryptedField
 
 ENCRYPTED = ["first_name", "last_name", "pesel", "birth_date", "sex", "address", "phone", "email"]
 # The columns that hold them (several fields may be sealed in one column)

@@ -25,7 +25,8 @@ def _decrypts(blob: bytes, column: str) -> bool:
 def test_after_shred_nothing_of_the_clinic_decrypts_even_from_an_earlier_copy(populated):
     a, b = populated["a"], populated["b"]
     copy_before = raw_rows(a)  # a backup taken before the contract ended
-    assert all(_decrypts(blob, col) for _, blobs in copy_before for blob, col in zip(blobs, ENCRYPTED_COLUMNS, strict=True))
+    assert all(_decrypts(blob, col)
+               for _, blobs in copy_before for blob, col in zip(blobs, ENCRYPTED_COLUMNS, strict=True))
 
     shred_clinic(a, reason="contract ended")
 

@@ -32,7 +32,8 @@ def grant_support(admin, operator_username: str, hours: int, reason: str) -> Sup
         grant = SupportGrant(operator=operator, granted_by=admin, reason=reason[:200], starts_at=now,
                              expires_at=now + datetime.timedelta(hours=int(hours)))
         grant.save()
-        record(Action.GRANT, object_type="support-grant", object_id=grant.pk, reason=f"granted {hours}h: {reason}"[:200])
+        record(Action.GRANT, object_type="support-grant", object_id=grant.pk,
+               reason=f"granted {hours}h: {reason}"[:200])
     return grant
 
 

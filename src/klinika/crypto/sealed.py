@@ -23,13 +23,12 @@ import datetime
 import functools
 
 import orjson
-
-from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, FieldError, ImproperlyConfigured
 from django.db.models.query_utils import DeferredAttribute
 
 from klinika.crypto import envelope
-from klinika.crypto.fields import ERASED, EncryptedDateField, EncryptedField, _Ciphertext
 from klinika.crypto.errors import KeyDestroyed
+from klinika.crypto.fields import ERASED, EncryptedDateField, EncryptedField, _Ciphertext
 
 
 class SealedFields(EncryptedField):
@@ -136,7 +135,7 @@ def contribute_member(field, cls, name):
     """For EncryptedField.contribute_to_class, when a field is sealed in another."""
     try:
         sealing = cls._meta.get_field(field.sealed_in)
-    except Exception:
+    except FieldDoesNotExist:
         sealing = None
     if not isinstance(sealing, SealedFields):
         raise ImproperlyConfigured(
