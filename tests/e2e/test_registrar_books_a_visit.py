@@ -21,9 +21,9 @@ from klinika.notify.phones import to_msisdn
 from klinika.patients.models import Patient
 from klinika.records import services as records
 from klinika.records.models import Code, CodeSystem
-from klinika.scheduling import setup_services
 from klinika.scheduling.forms import monday_of
 from klinika.scheduling.models import Appointment, AppointmentStatus, Reminder
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import local_date
 from klinika.staff.models import Specialty
 from klinika.tenancy.context import clinic_context

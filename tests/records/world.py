@@ -13,8 +13,8 @@ from klinika.accounts.models import StaffMember, User
 from klinika.accounts.roles import Role
 from klinika.accounts.tokens import create_token
 from klinika.patients.models import Patient
-from klinika.scheduling import setup_services
 from klinika.scheduling.models import Appointment
+from klinika.scheduling.services import setup as setup_services
 from klinika.staff import services as staff_services
 from klinika.tenancy.context import clinic_context
 

@@ -3,7 +3,8 @@ import pytest
 
 from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
-from klinika.scheduling import services, waitlist
+from klinika.scheduling import services
+from klinika.scheduling.services import waitlist
 from tests.scheduling.booking import book_next, free_slot, placed
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import pytest
 
 from klinika.notify.gateways.file import read_outbox
 from klinika.scheduling.models import Reminder
-from klinika.scheduling.reminders import hash_token, send_due_reminders
+from klinika.scheduling.services.reminders import hash_token, send_due_reminders
 from klinika.tenancy.context import clinic_context
 from tests.notify.booking import add_patient, add_practitioner, book, use_outbox
 

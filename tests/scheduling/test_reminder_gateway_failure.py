@@ -2,7 +2,7 @@ import pytest
 
 from klinika.notify.models import OutboundMessage
 from klinika.scheduling.models import Reminder
-from klinika.scheduling.reminders import send_due_reminders
+from klinika.scheduling.services.reminders import send_due_reminders
 from klinika.tenancy.context import clinic_context
 from tests.notify import gateways
 from tests.notify.booking import add_patient, add_practitioner, book

@@ -7,7 +7,7 @@ from django.db import connections
 from klinika.notify.gateways.file import read_outbox
 from klinika.notify.models import OutboundMessage
 from klinika.scheduling.models import Reminder
-from klinika.scheduling.reminders import due_appointments, send_due_reminders, send_reminder
+from klinika.scheduling.services.reminders import due_appointments, send_due_reminders, send_reminder
 from klinika.tenancy.context import clinic_context
 from tests.notify.booking import add_patient, add_practitioner, book, use_outbox
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from klinika.audit.models import AuditEvent
 from klinika.notify.gateways.file import read_outbox
 from klinika.scheduling.models import Appointment, Reminder
-from klinika.scheduling.reminders import send_due_reminders, send_reminder
+from klinika.scheduling.services.reminders import send_due_reminders, send_reminder
 from klinika.staff.models import Specialty
 from klinika.tenancy.context import clinic_context
 from tests.notify.booking import add_patient, add_practitioner, book, use_outbox

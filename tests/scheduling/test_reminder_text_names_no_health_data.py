@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from klinika.notify.gateways.file import read_outbox
-from klinika.scheduling.reminders import send_due_reminders
+from klinika.scheduling.services.reminders import send_due_reminders
 from klinika.staff.models import Specialty
 from klinika.tenancy.context import clinic_context
 from tests.notify.booking import add_patient, add_practitioner, book, use_outbox

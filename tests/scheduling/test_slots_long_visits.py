@@ -4,8 +4,8 @@ import datetime
 import pytest
 
 from klinika.accounts.roles import Role
-from klinika.scheduling import setup_services
 from klinika.scheduling.models import Appointment
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import find_free_slots
 from tests.scheduling.timeutil import hhmm, local
 

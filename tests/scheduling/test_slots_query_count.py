@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from klinika.accounts.models import StaffMember, User
 from klinika.accounts.roles import Role
-from klinika.scheduling import setup_services
 from klinika.scheduling.models import Appointment
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import find_free_slots
 from klinika.staff import services as staff_services
 from klinika.staff.models import Practitioner

@@ -9,8 +9,9 @@ from django.utils import timezone
 from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
 from klinika.notify.gateways.file import read_outbox
-from klinika.scheduling import services, waitlist
+from klinika.scheduling import services
 from klinika.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistOffer
+from klinika.scheduling.services import waitlist
 from klinika.staff.models import Specialty
 from tests.notify.booking import use_outbox
 from tests.scheduling.waitlist_offers import VISIT_REASON, cancel, link_path, visit_to_cancel, waiting

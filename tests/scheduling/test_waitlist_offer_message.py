@@ -13,10 +13,11 @@ from klinika.audit.models import AuditEvent
 from klinika.notify.gateways.file import read_outbox
 from klinika.notify.models import OutboundMessage
 from klinika.notify.phones import to_msisdn
-from klinika.scheduling import services, waitlist
+from klinika.scheduling import services
 from klinika.scheduling.models import WaitlistEntry, WaitlistOffer
-from klinika.scheduling.reminders import hash_token
-from klinika.scheduling.waitlist_notify import send_offer
+from klinika.scheduling.services import waitlist
+from klinika.scheduling.services.reminders import hash_token
+from klinika.scheduling.services.waitlist_offers import send_offer
 from klinika.staff.models import Specialty
 from tests.notify.booking import use_outbox
 from tests.scheduling.clients import logged_in

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from klinika.accounts.roles import Role
-from klinika.scheduling import services, waitlist
+from klinika.scheduling import services
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import WaitlistEntry
+from klinika.scheduling.services import waitlist
 from klinika.scheduling.slots import local_date
 from tests.scheduling.booking import book_next
 

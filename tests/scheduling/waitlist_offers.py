@@ -4,7 +4,8 @@ import datetime
 from django.utils import timezone
 
 from klinika.accounts.roles import Role
-from klinika.scheduling import services, waitlist
+from klinika.scheduling import services
+from klinika.scheduling.services import waitlist
 from klinika.scheduling.slots import local_date
 from tests.notify.booking import add_patient
 from tests.scheduling.booking import book_next

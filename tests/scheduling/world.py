@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from klinika.accounts.models import StaffMember, User
 from klinika.accounts.roles import Role
 from klinika.patients.models import Patient
-from klinika.scheduling import setup_services
+from klinika.scheduling.services import setup as setup_services
 from klinika.staff import services as staff_services
 from klinika.staff.models import Specialty
 from klinika.tenancy.context import clinic_context

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from klinika.accounts.policy import can, require
-from klinika.scheduling import services, setup_services, waitlist
+from klinika.scheduling import services
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import VisitType
+from klinika.scheduling.services import setup as setup_services
+from klinika.scheduling.services import waitlist
 from klinika.scheduling.slots import ZONE, find_free_slots
 from klinika.staff.models import Practitioner
 

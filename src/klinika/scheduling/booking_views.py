@@ -117,13 +117,13 @@ def book_confirm(request):
     if request.method == "POST" and services.as_id(request.POST.get("patient")) > 0:
         chosen = Patient.objects.filter(pk=services.as_id(request.POST.get("patient"))).first()
     context["chosen_patient"] = chosen
-    context |= _patient_search(request, context["query"])
+    context |= patient_search_context(request, context["query"])
     context["back_url"] = (f"{reverse('scheduling:book')}?"
                            f"{urlencode({'visit_type': visit_type.pk, 'week': monday_of(local_date(starts_at))})}")
     return render(request, "scheduling/book_confirm.html", context, status=status)
 
 
-def _patient_search(request, query) -> dict:
+def patient_search_context(request, query) -> dict:
     from klinika.patients.services import search_patients
 
     if not query.strip() or not can(request.user, "patients.search"):
@@ -137,7 +137,7 @@ def book_patients(request):
     require(request.user, "schedule.book")
     form_id = "waitlist-form" if request.GET.get("form_id") == "waitlist-form" else "book-form"
     return render(request, "scheduling/_patient_choices.html",
-                  _patient_search(request, request.GET.get("q", "")) | {"form_id": form_id})
+                  patient_search_context(request, request.GET.get("q", "")) | {"form_id": form_id})
 
 
 def reschedule(request, appointment_id):

@@ -9,7 +9,7 @@ from typing import Callable
 from django.shortcuts import redirect, render
 
 from klinika.audit.context import Actor, acting_as
-from klinika.scheduling.reminders import PATIENT_LINK_ROLE
+from klinika.scheduling.services.reminders import PATIENT_LINK_ROLE
 from klinika.tenancy.context import clinic_context
 
 

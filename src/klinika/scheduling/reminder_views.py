@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from klinika.scheduling import reminders, waitlist_notify, waitlist_offer_views
+from klinika.scheduling import waitlist_offer_views
 from klinika.scheduling.link_pages import LinkPage, answer
+from klinika.scheduling.services import reminders, waitlist_offers
 
 REMINDER = LinkPage(
     template="scheduling/reminder_reply.html", page=reminders.reply_page,
@@ -23,7 +24,7 @@ REMINDER = LinkPage(
 def reply(request, token):
     found = reminders.find_by_token(token)
     if found is None:
-        offer = waitlist_notify.find_by_token(token)
+        offer = waitlist_offers.find_by_token(token)
         if offer is None:
             raise Http404
         return answer(request, waitlist_offer_views.OFFER, *offer)

@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klinika.accounts.policy import require
-from klinika.scheduling import setup_services
 from klinika.scheduling.forms import ExceptionForm, RoomForm, SettingsForm, VisitTypeForm, WeeklyHoursForm
 from klinika.scheduling.models import AvailabilityException, WeeklyAvailability
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import clinic_settings
 from klinika.staff.forms import add_service_errors
 from klinika.staff.services import get_practitioner, list_practitioners

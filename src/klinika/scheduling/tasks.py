@@ -1,8 +1,8 @@
 """Background tasks of scheduling: reminders (one task per clinic) and waitlist offers (one per offer),
 queued in the database."""
 from klinika.audit.context import acting_as
-from klinika.scheduling.reminders import REMINDER_ACTOR, send_due_reminders
-from klinika.scheduling.waitlist_notify import OFFER_ACTOR, send_offer
+from klinika.scheduling.services.reminders import REMINDER_ACTOR, send_due_reminders
+from klinika.scheduling.services.waitlist_offers import OFFER_ACTOR, send_offer
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.tasks import clinic_task
 

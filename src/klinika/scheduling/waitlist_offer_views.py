@@ -6,11 +6,11 @@ the phone should not see: no patient name, no doctor, no specialty.
 """
 from django.utils.translation import gettext as _
 
-from klinika.scheduling import waitlist_notify
 from klinika.scheduling.link_pages import LinkPage
+from klinika.scheduling.services import waitlist_offers
 
 # Answered through reminder_views.reply, which tells an offer's token from a reminder's.
 OFFER = LinkPage(
-    template="scheduling/waitlist_offer_reply.html", page=waitlist_notify.offer_page,
-    actions={"accept": waitlist_notify.accept_by_patient, "decline": waitlist_notify.decline_by_patient},
-    closed=waitlist_notify.OfferClosed, choose=lambda: _("Choose Book or Decline."))
+    template="scheduling/waitlist_offer_reply.html", page=waitlist_offers.offer_page,
+    actions={"accept": waitlist_offers.accept_by_patient, "decline": waitlist_offers.decline_by_patient},
+    closed=waitlist_offers.OfferClosed, choose=lambda: _("Choose Book or Decline."))

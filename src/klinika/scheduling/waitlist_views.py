@@ -6,9 +6,10 @@ from django.views.decorators.http import require_POST
 
 from klinika.accounts.policy import require
 from klinika.patients.models import Patient
-from klinika.scheduling import services, waitlist
-from klinika.scheduling.booking_views import _patient_search
+from klinika.scheduling import services
+from klinika.scheduling.booking_views import patient_search_context
 from klinika.scheduling.forms import WaitlistForm
+from klinika.scheduling.services import waitlist
 from klinika.scheduling.views import permissions
 from klinika.staff.forms import add_service_errors
 
@@ -35,7 +36,7 @@ def waitlist_page(request):
         status = 400
     context = {"form": form, "entries": waitlist.waitlist_entries(request.user), "chosen_patient": chosen,
                "query": request.GET.get("q", ""), "may": permissions(request.user)}
-    context |= _patient_search(request, context["query"])
+    context |= patient_search_context(request, context["query"])
     return render(request, "scheduling/waitlist.html", context, status=status)
 
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.scheduling import services as scheduling
-from klinika.scheduling import waitlist
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import Appointment, AppointmentStatus, VisitType
+from klinika.scheduling.services import waitlist
 from klinika.scheduling.slots import find_free_slots, local_date, wall_time
 from klinika.testdata.demo_desk import Desk, act
 from klinika.testdata.demo_patients import Registered

@@ -5,8 +5,8 @@ import random
 from dataclasses import dataclass
 
 from klinika.accounts.models import StaffMember, User
-from klinika.scheduling import setup_services
 from klinika.scheduling.models import VisitType, WeeklyAvailability
+from klinika.scheduling.services import setup as setup_services
 from klinika.staff import services as staff_services
 from klinika.staff.models import Practitioner, Profession, Specialty
 from klinika.staff.validators import npwz_check_digit

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.progress import Progress
 
 from klinika.audit.context import acting_as
-from klinika.scheduling.reminders import REMINDER_ACTOR, send_due_reminders
+from klinika.scheduling.services.reminders import REMINDER_ACTOR, send_due_reminders
 from klinika.scheduling.tasks import enqueue_reminders
 from klinika.tenancy.context import clinic_context, current_clinic_id
 from klinika.tenancy.services import clinics_to_serve

@@ -20,7 +20,7 @@ from klinika.audit.services import record
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from klinika.scheduling.services import _book, _patient, _practitioner, _visit_type, as_id
+from klinika.scheduling.services import as_id, bookable_patient, clinic_practitioner, clinic_visit_type, insert_booking
 from klinika.scheduling.slots import local_date, offered_slot
 from klinika.staff.models import Specialty
 
@@ -30,8 +30,8 @@ OFFER_HOURS = 24
 
 def add_to_waitlist(user, *, patient, visit_type, earliest, latest, practitioner=None, specialty=None):
     require(user, "schedule.book")
-    patient, visit_type = _patient(patient), _visit_type(visit_type)
-    practitioner = _practitioner(practitioner) if practitioner else None
+    patient, visit_type = bookable_patient(patient), clinic_visit_type(visit_type)
+    practitioner = clinic_practitioner(practitioner) if practitioner else None
     specialty_row = None
     if specialty:
         specialty_row = Specialty.objects.filter(code=getattr(specialty, "code", specialty)).first()
@@ -112,7 +112,7 @@ def offer_slot(practitioner, starts_at, *, skip_patient_id=None, why="offered a 
 
 def _tell_the_patient(entry):
     """Record the offer and send its message once the offer is committed (never for a rolled-back one)."""
-    from klinika.scheduling.waitlist_notify import send_after_commit
+    from klinika.scheduling.services.waitlist_offers import send_after_commit
 
     offer = WaitlistOffer(entry=entry, starts_at=entry.offered_starts_at, expires_at=entry.offer_expires_at)
     offer.save()
@@ -139,8 +139,9 @@ def book_offer(user, entry) -> Appointment | None:
     if not offer_is_open(entry):
         raise ValidationError(_("The offer has expired."))
     try:
-        appointment = _book(user, patient=_patient(entry.patient), practitioner=entry.offered_practitioner,
-                            visit_type=entry.visit_type, starts_at=entry.offered_starts_at, reason="")
+        appointment = insert_booking(user, patient=bookable_patient(entry.patient),
+                                     practitioner=entry.offered_practitioner, visit_type=entry.visit_type,
+                                     starts_at=entry.offered_starts_at, reason="")
     except SlotTaken:
         _back_to_waiting(entry, "offered slot was taken")
         return None

@@ -30,9 +30,9 @@ from klinika.notify import texts
 from klinika.notify.models import OutboundMessage
 from klinika.notify.services import send_email, send_sms
 from klinika.patients.models import ContactChannel
-from klinika.scheduling import waitlist
 from klinika.scheduling.models import AppointmentStatus, WaitlistEntry, WaitlistOffer
-from klinika.scheduling.reminders import channel_and_contact, hash_token, is_token, reply_link
+from klinika.scheduling.services import waitlist
+from klinika.scheduling.services.reminders import channel_and_contact, hash_token, is_token, reply_link
 from klinika.tenancy.context import cross_clinic
 from klinika.tenancy.models import Clinic
 

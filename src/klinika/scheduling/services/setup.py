@@ -17,7 +17,7 @@ from klinika.scheduling.models import (
     VisitType,
     WeeklyAvailability,
 )
-from klinika.scheduling.services import _practitioner, as_id, parse_moment
+from klinika.scheduling.services import as_id, clinic_practitioner, parse_moment
 
 SLOT_MINUTES = (5, 240)
 VISIT_MINUTES = (5, 480)
@@ -69,7 +69,7 @@ def update_visit_type(user, visit_type_id, *, name, duration_minutes) -> VisitTy
 def add_weekly_hours(user, *, practitioner, weekday, start_time, end_time, visit_types, valid_from,
                      slot_minutes=15, valid_until=None, room=None) -> WeeklyAvailability:
     require(user, "schedule.manage")
-    practitioner = _practitioner(practitioner)
+    practitioner = clinic_practitioner(practitioner)
     try:
         weekday = int(weekday)
     except (TypeError, ValueError):
@@ -116,7 +116,7 @@ def add_exception(user, *, practitioner, kind, starts_at, ends_at, slot_minutes=
                   note="") -> AvailabilityException:
     """Leave (no slots in that time) or extra hours (slots of the given visit types, or of all)."""
     require(user, "schedule.manage")
-    practitioner = _practitioner(practitioner)
+    practitioner = clinic_practitioner(practitioner)
     if kind not in AvailabilityException.Kind.values:
         raise ValidationError({"kind": _("Choose leave or extra hours.")})
     starts_at, ends_at = parse_moment(starts_at), _moment(ends_at, "ends_at")

@@ -89,14 +89,15 @@ def _record_reads(user, appointments):
 def book(user, *, patient, practitioner, visit_type, starts_at, reason="") -> Appointment:
     """Book a slot that is really offered; a parallel booking of the same time gets SlotTaken."""
     require(user, "schedule.book")
-    patient, practitioner, visit_type = _patient(patient), _practitioner(practitioner), _visit_type(visit_type)
-    appointment = _book(user, patient=patient, practitioner=practitioner, visit_type=visit_type,
+    patient = bookable_patient(patient)
+    practitioner, visit_type = clinic_practitioner(practitioner), clinic_visit_type(visit_type)
+    appointment = insert_booking(user, patient=patient, practitioner=practitioner, visit_type=visit_type,
                         starts_at=parse_moment(starts_at), reason=_clean_reason(reason))
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
     return appointment
 
 
-def _book(user, *, patient, practitioner, visit_type, starts_at, reason, rescheduled_from=None) -> Appointment:
+def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason, rescheduled_from=None) -> Appointment:
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("This time has already passed. Choose a later slot.")})
     try:
@@ -144,11 +145,11 @@ def reschedule(user, appointment_id, *, starts_at, practitioner=None, visit_type
     with transaction.atomic():
         old = _locked(appointment_id)
         _check_transition(old, S.CANCELLED, _("rescheduled"))
-        new_practitioner = _practitioner(practitioner) if practitioner else old.practitioner
-        new_visit_type = _visit_type(visit_type) if visit_type else old.visit_type
+        new_practitioner = clinic_practitioner(practitioner) if practitioner else old.practitioner
+        new_visit_type = clinic_visit_type(visit_type) if visit_type else old.visit_type
         old.status, old.cancelled_at = S.CANCELLED, timezone.now()
         old.save(update_fields=["status", "cancelled_at", "updated_at"])
-        new = _book(user, patient=old.patient, practitioner=new_practitioner, visit_type=new_visit_type,
+        new = insert_booking(user, patient=old.patient, practitioner=new_practitioner, visit_type=new_visit_type,
                     starts_at=starts_at, reason=old.reason, rescheduled_from=old)
         record(Action.UPDATE, object_type="appointment", object_id=old.pk, subject_ref=old.patient.subject_ref,
                reason=f"rescheduled to {new.pk}")
@@ -242,7 +243,7 @@ def _locked(appointment_id) -> Appointment:
 
 
 def _offer_freed(appointment):
-    from klinika.scheduling.waitlist import offer_freed_slot
+    from klinika.scheduling.services.waitlist import offer_freed_slot
 
     offer_freed_slot(appointment)
 
@@ -282,7 +283,7 @@ def _clean_reason(reason) -> str:
     return reason
 
 
-def _patient(value) -> Patient:
+def bookable_patient(value) -> Patient:
     # Booking needs the patient's status and key reference, not their personal data: not decrypted here.
     patient = (value if isinstance(value, Patient)
                else Patient.objects.defer("personal", "details").filter(pk=as_id(value)).first())
@@ -292,7 +293,7 @@ def _patient(value) -> Patient:
     return patient
 
 
-def _practitioner(value) -> Practitioner:
+def clinic_practitioner(value) -> Practitioner:
     practitioner = (value if isinstance(value, Practitioner)
                     else Practitioner.objects.select_related("staff").filter(pk=as_id(value)).first())
     if practitioner is None or practitioner.clinic_id != require_clinic_id() or not practitioner.is_active:
@@ -300,7 +301,7 @@ def _practitioner(value) -> Practitioner:
     return practitioner
 
 
-def _visit_type(value) -> VisitType:
+def clinic_visit_type(value) -> VisitType:
     visit_type = value if isinstance(value, VisitType) else VisitType.objects.filter(pk=as_id(value)).first()
     if visit_type is None or visit_type.clinic_id != require_clinic_id():
         raise ValidationError({"visit_type": _("Choose a visit type.")})
