@@ -2,7 +2,7 @@
 import pytest
 
 from klinika.audit.models import AuditEvent
-from klinika.records import attachments
+from klinika.records.services import attachments
 from klinika.tenancy.context import clinic_context
 from tests.records import files
 from tests.records.world import api_client, logged_in

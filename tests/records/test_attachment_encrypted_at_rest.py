@@ -3,8 +3,8 @@ import pytest
 
 from klinika.crypto import keystore
 from klinika.crypto.errors import DecryptionFailed, KeyDestroyed
-from klinika.records import attachments
 from klinika.records.models import Attachment
+from klinika.records.services import attachments
 from tests.records import files
 from tests.records.world import raw_rows
 

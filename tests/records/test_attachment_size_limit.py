@@ -2,8 +2,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from klinika.records import attachments
 from klinika.records.models import Attachment
+from klinika.records.services import attachments
 from klinika.records.storage import DEFAULT_MAX_BYTES, max_upload_bytes
 from tests.records import files
 from tests.records.world import logged_in

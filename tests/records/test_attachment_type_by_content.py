@@ -2,8 +2,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from klinika.records import attachments
 from klinika.records.models import Attachment
+from klinika.records.services import attachments
 from tests.records import files
 from tests.records.world import logged_in
 

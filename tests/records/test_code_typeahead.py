@@ -1,8 +1,8 @@
 """Type-ahead: prefix of the code or words of the name, diacritics and case ignored, at most 20 results."""
 import pytest
 
-from klinika.records import codes
 from klinika.records.models import Code
+from klinika.records.services import codes
 from tests.records.world import api_client, logged_in
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from klinika.records import codes
 from klinika.records.models import Code
+from klinika.records.services import codes
 from klinika.tenancy.context import clinic_context
 
 pytestmark = pytest.mark.django_db

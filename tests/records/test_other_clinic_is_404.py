@@ -2,7 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from klinika.records import attachments, services
+from klinika.records import services
+from klinika.records.services import attachments
 from klinika.tenancy.context import clinic_context
 from tests.records import files
 from tests.records.world import api_client, logged_in

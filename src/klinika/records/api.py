@@ -10,7 +10,8 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from klinika.accounts.policy import require
-from klinika.records import attachments, codes, services
+from klinika.records import services
+from klinika.records.services import attachments, codes
 from klinika.records.summary import patient_summary
 
 router = Router(tags=["records"])

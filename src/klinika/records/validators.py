@@ -8,7 +8,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from klinika.records import codes
+from klinika.records.services import codes
 
 TEXT_FIELDS = ("interview", "examination", "recommendations")
 TEXT_MAX = 20_000

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from klinika.accounts.policy import can, require
 from klinika.crypto.errors import KeyDestroyed
-from klinika.records import attachments, codes, services
+from klinika.records import services
 from klinika.records.forms import AllergyForm, AmendReasonForm, AttachmentForm, VitalsForm
 from klinika.records.models import Encounter
+from klinika.records.services import attachments, codes
 from klinika.records.summary import patient_summary
 from klinika.records.visitform import VisitForm
 

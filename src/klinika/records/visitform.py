@@ -6,8 +6,8 @@ the form works without JavaScript.
 """
 from dataclasses import dataclass, field
 
-from klinika.records import codes
 from klinika.records.codefiles import is_valid_code, normalise_code
+from klinika.records.services import codes
 from klinika.records.validators import TEXT_FIELDS
 
 

@@ -11,7 +11,7 @@ from rich.progress import Progress
 
 from klinika.audit.context import Actor, acting_as
 from klinika.records.codefiles import SYSTEM_LABELS, SYSTEM_NAMES
-from klinika.records.codes import DictionaryRefused, load_dictionary
+from klinika.records.services.codes import DictionaryRefused, load_dictionary
 from klinika.tenancy.context import clinic_context, current_clinic_id
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.services import find_clinic
