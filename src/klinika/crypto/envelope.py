@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidTag
 
 from klinika.crypto import keystore
 from klinika.crypto.errors import DecryptionFailed, KeyNotFound
-from klinika.tenancy.context import cross_clinic_reason, current_clinic_id
+from klinika.crypto.scope import cross_clinic_reason, current_clinic_id
 
 VERSION = 1
 HEADER = 1 + 16 + 12

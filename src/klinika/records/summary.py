@@ -16,7 +16,6 @@ from django.utils import timezone
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.edocs.models import DocKind, Prescription, Referral, SickLeave
 from klinika.patients.models import Patient
 from klinika.records.models import Allergy, Attachment, Encounter, VitalSigns
 from klinika.records.problems import Problem, active_problems
@@ -37,11 +36,21 @@ class Tables:
     allergy: type = Allergy
     vitals: type = VitalSigns
     attachment: type = Attachment
-    documents: tuple = ((DocKind.PRESCRIPTION, Prescription), (DocKind.REFERRAL, Referral),
-                        (DocKind.SICK_LEAVE, SickLeave))
+    # (kind, model) of the documents counted per visit; None: those registered below.
+    documents: tuple | None = None
 
 
 TABLES = Tables()
+
+# Documents issued during a visit (e-prescriptions, e-referrals, ...) are counted on each visit
+# line. The apps that issue them build on records, so they register their tables here at start-up
+# (edocs.apps) rather than records importing them.
+DOCUMENT_TABLES: list[tuple[str, type]] = []
+
+
+def register_document_table(kind: str, model: type) -> None:
+    if (kind, model) not in DOCUMENT_TABLES:
+        DOCUMENT_TABLES.append((kind, model))
 
 
 @dataclass
@@ -114,7 +123,7 @@ def _visit_lines(encounters, tables: Tables) -> list[VisitLine]:
     names = {p.pk: str(p) for p in tables.practitioner.objects.select_related("staff")
              .filter(pk__in={e.practitioner_id for e in encounters})}
     documents: dict[int, dict] = {pk: {} for pk in ids}
-    for kind, model in tables.documents:
+    for kind, model in DOCUMENT_TABLES if tables.documents is None else tables.documents:
         counts = model.objects.filter(encounter_id__in=ids).order_by().values("encounter_id").annotate(n=Count("id"))
         for row in counts:
             documents[row["encounter_id"]][kind] = row["n"]

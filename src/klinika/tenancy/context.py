@@ -4,19 +4,16 @@ Set by middleware (from the logged-in user), by the CLI (from --clinic) and by t
 (from their arguments). Clinic-owned models refuse to be queried without it.
 """
 import contextlib
-import contextvars
 from uuid import UUID
 
-_current_clinic: contextvars.ContextVar = contextvars.ContextVar("klinika_clinic", default=None)
-_cross_clinic_reason: contextvars.ContextVar = contextvars.ContextVar("klinika_cross_clinic", default=None)
+from klinika.crypto.scope import clinic_in_scope as _current_clinic
+from klinika.crypto.scope import cross_clinic_reason, current_clinic_id  # noqa: F401 (the API is here)
+from klinika.crypto.scope import cross_clinic_reason_in_scope as _cross_clinic_reason
 
 
 class ClinicContextMissing(RuntimeError):
     """A clinic-owned table was queried with no clinic in context."""
 
-
-def current_clinic_id() -> UUID | None:
-    return _current_clinic.get()
 
 
 def require_clinic_id() -> UUID:
@@ -79,6 +76,3 @@ def outside_any_clinic(reason: str):
     finally:
         _current_clinic.reset(token)
 
-
-def cross_clinic_reason() -> str | None:
-    return _cross_clinic_reason.get()
