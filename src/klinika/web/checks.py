@@ -32,8 +32,8 @@ def unsafe_settings(app_configs, **kwargs):
                   "name the host names this clinic is served under.",
                "Set KLINIKA_ALLOWED_HOSTS=klinika.example.pl (comma-separated).")
     if str(settings.SECRET_KEY).startswith(DERIVED_SECRET_KEY_PREFIX):
-        unsafe(4, "The secret key that signs sessions is derived from the data directory's path, "
-                  "so anyone who knows the path can forge sessions.",
+        unsafe(4, "KLINIKA_SECRET_KEY is not set and the key that signs sessions is derived from the data "
+                  "directory's path: anyone who knows the path can forge sessions.",
                "Set KLINIKA_SECRET_KEY to a long random value.")
     if not settings.KLINIKA_PUBLIC_URL.startswith("https://"):
         unsafe(5, f"KLINIKA_PUBLIC_URL={settings.KLINIKA_PUBLIC_URL} is not https: links in reminders "
