@@ -31,14 +31,19 @@ def is_production() -> bool:
     return getattr(settings, "KLINIKA_ENV", DEFAULT) == PRODUCTION
 
 
-def register_unsafe_check(check):
-    """Register a check of unsafe settings.
-
-    `check --deploy` always runs it; in production every command's checks do too
-    (`klinika check` lists them). Its findings are warnings, so maintenance commands still
-    run; `klinika serve` is what refuses to start on them (web/management/commands/serve.py).
-    """
+def register_deployment_check(check, *tags):
+    """`check --deploy` always runs it; in production every command's checks do too (`klinika check`
+    lists them), while a developer's commands stay quiet. Findings are warnings, so maintenance
+    commands still run."""
     from django.core import checks
 
-    checks.register(check, UNSAFE, checks.Tags.security, deploy=not is_production())
+    checks.register(check, *tags, deploy=not is_production())
     return check
+
+
+def register_unsafe_check(check):
+    """A deployment check of settings that may leak: `klinika serve` refuses to start on its findings
+    in production (web/management/commands/serve.py)."""
+    from django.core import checks
+
+    return register_deployment_check(check, UNSAFE, checks.Tags.security)

@@ -6,7 +6,7 @@
 from django.conf import settings
 from django.core import checks
 
-from klinika.environments import register_unsafe_check
+from klinika.environments import register_deployment_check, register_unsafe_check
 
 PLAINTEXT_SMS = {"console", "file",
                  "klinika.notify.gateways.console.ConsoleSmsGateway", "klinika.notify.gateways.file.FileSmsGateway"}
@@ -50,7 +50,8 @@ def development_backends(app_configs, **kwargs):
 
 
 def gateways_not_configured(app_configs, **kwargs):
-    """Not a leak, but nobody gets reminders or access codes: said on every `klinika check`."""
+    """Not a leak (serve starts), but nobody gets reminders or access codes: `klinika check` says so
+    in production, `check --deploy` everywhere, the dashboard always."""
     found = []
     if settings.KLINIKA_SMS_BACKEND in NO_SMS:
         found.append(checks.Warning(
@@ -70,5 +71,5 @@ def gateways_not_configured(app_configs, **kwargs):
 
 def register():
     register_unsafe_check(development_backends)
-    checks.register(gateways_not_configured, "notify")
+    register_deployment_check(gateways_not_configured, "notify")
 

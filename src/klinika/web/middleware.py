@@ -14,6 +14,7 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+        personal = (user is not None and user.is_authenticated) or request.path_info.startswith("/api/")
+        if personal and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)  # no-store, private, max-age=0 (and Expires)
         return response
