@@ -1,4 +1,5 @@
 """KLINIKA_ENV=production: `serve` refuses unsafe settings one line each; the default gateway sends nothing."""
+import secrets
 import sqlite3
 
 import pytest
@@ -7,7 +8,7 @@ from tests.cli.support import klinika_env, run
 
 # Everything a production deployment needs, so each test breaks exactly what it is about.
 SAFE = {"KLINIKA_ENV": "production", "KLINIKA_HTTPS": "1", "KLINIKA_TRUSTED_PROXY": "127.0.0.1",
-        "KLINIKA_ALLOWED_HOSTS": "klinika.example.pl", "KLINIKA_SECRET_KEY": "k" * 20 + "0123456789abcdefghijklmnopqrstuv",
+        "KLINIKA_ALLOWED_HOSTS": "klinika.example.pl", "KLINIKA_SECRET_KEY": secrets.token_urlsafe(48),
         "KLINIKA_PUBLIC_URL": "https://klinika.example.pl", "KLINIKA_SMS_BACKEND": "smsapi",
         "KLINIKA_SMSAPI_TOKEN": "token", "KLINIKA_EMAIL_BACKEND": "smtp"}
 
