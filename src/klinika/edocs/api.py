@@ -132,7 +132,8 @@ class DrugOut(Schema):
 def _document(kind, document) -> dict:
     content = document.content if isinstance(document.content, dict) else {}
     return {"id": document.pk, "number": document.number, "status": document.status,
-            "status_text": statuses.describe_document(kind, document), "platform_id": document.platform_id, "submit_attempts": document.submit_attempts,
+            "status_text": statuses.describe_document(kind, document), "platform_id": document.platform_id,
+            "submit_attempts": document.submit_attempts,
             "last_error": document.last_error, "content": content,
             "valid_until": rules.valid_until(content) if kind == DocKind.PRESCRIPTION and content else None}
 

@@ -88,7 +88,8 @@ def attempt(kind, unit_id, now=None) -> Outcome:
             for document in documents:
                 document.submit_attempts, document.next_attempt_at = number, now + LEASE
                 document.save(update_fields=["submit_attempts", "next_attempt_at"])
-                event(kind, document, DocStatus.SIGNED, DocStatus.SIGNED, f"attempt {number}: sending to {platform.name}")
+                event(kind, document, DocStatus.SIGNED, DocStatus.SIGNED,
+                      f"attempt {number}: sending to {platform.name}")
             submission = build_submission(kind, documents)
         try:
             result = platform.submit(submission)
