@@ -1,8 +1,16 @@
+import contextlib
+import logging
+import signal
+import threading
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections, router
 from django.db.migrations.loader import MigrationLoader
+from django.utils.crypto import get_random_string
+
+from klinika.web.worker import PeriodicWorker
 
 
 class Command(BaseCommand):
@@ -22,7 +30,43 @@ class Command(BaseCommand):
         migrate_keystore()
         call_command("seed_demo", stdout=self.stdout)
         if not no_serve:
-            call_command("serve", port=port, host=host, stdout=self.stdout)
+            # Like production, signed documents are queued and a worker submits them: a demo
+            # without one would leave every e-prescription waiting to be sent for ever.
+            with background_worker():
+                self.stdout.write("worker running in the background: signed documents are submitted within seconds")
+                call_command("serve", port=port, host=host, stdout=self.stdout)
+
+
+@contextlib.contextmanager
+def background_worker(*, every: float = 60, interval: float = 1):
+    """`klinika worker` in a thread of this process, for as long as the block runs; stopped and joined after."""
+    worker = PeriodicWorker(every=every, interval=interval, worker_id=f"demo-{get_random_string(12)}")
+    thread = threading.Thread(target=_run_worker, args=(worker,), name="klinika-demo-worker", daemon=True)
+    thread.start()
+    # SIGTERM stops the server as Ctrl+C does (waitress returns on KeyboardInterrupt), so the
+    # worker below is stopped after its current task rather than killed with the process.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
+    try:
+        yield worker
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+        worker.running = False
+        thread.join(timeout=30)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _run_worker(worker):
+    try:
+        worker.serve()
+    except Exception:
+        logging.getLogger("klinika.worker").exception("the demo's background worker stopped")
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def use_the_outbox():
