@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from klinika.environments import from_environment
 from klinika.paths import data_dir
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "klinika.accounts.token_middleware.ApiTokenMiddleware",
+    "klinika.web.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,6 +131,14 @@ SECURE = os.environ.get("KLINIKA_HTTPS", "") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
+# production | staging | test | dev: only production holds real people (klinika/environments.py).
+KLINIKA_ENV = from_environment()
+# Behind a TLS-terminating reverse proxy: its address (as waitress sees it), so waitress takes
+# the scheme, host and client from its X-Forwarded-* headers. Unset: no forwarded header is
+# believed (waitress drops them), whoever sends it.
+KLINIKA_TRUSTED_PROXY = os.environ.get("KLINIKA_TRUSTED_PROXY", "").strip()
+KLINIKA_TRUSTED_PROXY_HEADERS = os.environ.get(
+    "KLINIKA_TRUSTED_PROXY_HEADERS", "x-forwarded-proto x-forwarded-for x-forwarded-host").split()
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -164,6 +174,8 @@ AXES_CLIENT_IP_CALLABLE = "klinika.accounts.lockout.no_client_ip"
 AXES_IPWARE_PROXY_COUNT = 0
 # The lockout is per account on purpose (staff share a clinic's one public IP address).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Django's HSTS, SSL-redirect and Secure-cookie warnings all follow from KLINIKA_HTTPS: klinika.W001 names it.
+SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
 
 OTP_TOTP_ISSUER = "klinika"
 
@@ -208,18 +220,21 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # Where the development backends put what they "send" (plaintext: generated data only).
 KLINIKA_OUTBOX_DIR = Path(os.environ.get("KLINIKA_OUTBOX_DIR") or DATA_DIR / "outbox")
-# SMS: console (masked number) | file (outbox/sms.jsonl, the offline simulator) | smsapi (SMSAPI.pl).
-KLINIKA_SMS_BACKEND = os.environ.get("KLINIKA_SMS_BACKEND", "file")
+# SMS: none (the default: nothing is sent, each message fails) | smsapi (SMSAPI.pl) | for `klinika demo`
+# and the tests only: console (masked number), file (outbox/sms.jsonl, the offline simulator).
+KLINIKA_SMS_BACKEND = os.environ.get("KLINIKA_SMS_BACKEND", "none")
 KLINIKA_SMSAPI_TOKEN = os.environ.get("KLINIKA_SMSAPI_TOKEN", "")
 KLINIKA_SMS_SENDER = os.environ.get("KLINIKA_SMS_SENDER", "")  # a sender name registered with SMSAPI
 KLINIKA_SMSAPI_TIMEOUT = int(os.environ.get("KLINIKA_SMSAPI_TIMEOUT", 15))
-# E-mail: console | file (outbox/email/) | smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...).
+# E-mail: none (the default, as for SMS) | smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...) |
+# demo and tests only: console, file (outbox/email/).
 _EMAIL_BACKENDS = {
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "none": "klinika.notify.mail.NotConfiguredEmailBackend",
+    "console": "klinika.notify.mail.ConsoleEmailBackend",
+    "file": "klinika.notify.mail.FileEmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
-_email_backend = os.environ.get("KLINIKA_EMAIL_BACKEND", "file")
+_email_backend = os.environ.get("KLINIKA_EMAIL_BACKEND", "none")
 if _email_backend not in _EMAIL_BACKENDS:
     from django.core.exceptions import ImproperlyConfigured
 

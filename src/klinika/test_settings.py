@@ -26,3 +26,9 @@ for _alias, _db in DATABASES.items():  # noqa: F405
 
 # --- notify --- Tasks run at once, inside the test (no worker process).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Tests use the development message backends explicitly (the default is "none": nothing is
+# sent); pytest-django swaps EMAIL_BACKEND for its in-memory one.
+KLINIKA_ENV = "test"
+KLINIKA_SMS_BACKEND = "file"
+EMAIL_BACKEND = "klinika.notify.mail.FileEmailBackend"

@@ -1,12 +1,15 @@
 """A doctor opens today's appointment, records the visit with a diagnosis from the type-ahead, issues a
-two-drug e-prescription and an e-referral, signs them, downloads the printout and the patient gets
-the access code by SMS (the file outbox), without the drug's name."""
+two-drug e-prescription and an e-referral and signs them. As in production, signing only queues the
+submission: the panel and the printout say "waiting to be sent to P1" and carry no access code until
+the worker has run; then they say "sent to P1 (confirmed)", the printout has the code and the patient
+gets it by SMS (the file outbox), without the drug's name."""
 import datetime
 import importlib
 import io
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -19,6 +22,17 @@ from tests.accounts.logins import PASSWORD
 from tests.edocs.world import add_codes, make_doctor, make_patient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Tasks wait in the database for `klinika worker`, as in production (not run inside the request)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def _pdf_text(download) -> str:
+    pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
+    return " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
 
 
 @pytest.fixture
@@ -49,7 +63,8 @@ def _today_appointment(demo_clinic, people):
     return doctor, patient, data, appointment
 
 
-def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo_clinic, people, outbox):
+def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo_clinic, people, outbox,
+                                                                       queued_tasks):
     _builtin_drugs()
     doctor, patient, data, appointment = _today_appointment(demo_clinic, people)
     page.goto("/login/")
@@ -77,6 +92,9 @@ def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo
     expect(page.locator("#rx-row-1 .drug-label")).to_have_text("Amoxicillinum")
     page.locator('input[name="rx-1-dosage"]').fill("1 kaps. co 8 godzin przez 7 dni")
     page.locator('button[name="add_row"]').click()
+    # The second row arrives by htmx: type into it only once htmx has bound its type-ahead.
+    page.wait_for_function("() => document.querySelector('input[name=\"rx-2-drug_name\"]')?.['htmx-internal-data']"
+                           "?.listenerInfos?.length > 0")
     page.locator('input[name="rx-2-drug_name"]').fill("Paracetamolum")
     page.locator("#rx-2-suggestions button", has_text="Paracetamolum").click()
     expect(page.locator("#rx-row-2 .drug-label")).to_have_text("Paracetamolum")
@@ -85,9 +103,11 @@ def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo
     package = panel.locator("article[id^=rx-package]").first
     expect(package).to_contain_text("Amoxicillinum")
     package.locator('form[action$="/sign/"] button').click()
+    expect(panel.locator(".notice")).to_contain_text("Podpisano; dokument czeka na wysłanie do P1.")
     package = panel.locator("article[id^=rx-package]").first
-    expect(package.locator(".status").first).to_have_text("wysłany")
-    code = package.locator(".access-code").inner_text()
+    expect(package.locator(".status").first).to_have_text("podpisane, czekają na wysłanie do P1")
+    expect(package).to_contain_text("kod dostępu zadziała po potwierdzeniu przez P1")
+    expect(package.locator(".access-code")).to_have_count(0)
 
     panel.locator('a[href$="/referrals/new/"]').click()
     expect(page.locator("#id_icd10")).to_have_value("J06.9")
@@ -96,13 +116,29 @@ def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo
     page.locator("#edocs-form form button[type=submit]").click()
     referral = panel.locator("article[id^=referral]").first
     referral.locator('form[action$="/sign/"] button').click()
-    expect(panel.locator("article[id^=referral] .status").first).to_have_text("wysłany")
+    expect(panel.locator("article[id^=referral] .status").first).to_have_text("podpisane, czeka na wysłanie do P1")
 
     with page.expect_download() as download:
         panel.locator("article[id^=rx-package]").first.locator('a[href$="/print/"]').click()
-    pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
-    text = "\n".join(p.extract_text() for p in pdf.pages)
-    assert code in text and "Amoxicillinum" in text and "Paracetamolum" in text
+    early = _pdf_text(download)
+    assert "Te e-recepty są podpisane, ale jeszcze niezarejestrowane w P1." in early
+    assert "Kod dostępu" not in early and "Amoxicillinum" in early
+    assert read_outbox(outbox / "sms.jsonl") == []  # no code before P1 registered it
+
+    # The worker (as `klinika worker --once` runs it) submits both queued units to the simulator.
+    call_command("worker", "--once", "--interval", "0", stdout=io.StringIO())
+    page.reload()
+    package = page.locator("#edocs-panel article[id^=rx-package]").first
+    expect(package.locator(".status").first).to_have_text("wysłane do P1 (potwierdzone)")
+    expect(page.locator("#edocs-panel article[id^=referral] .status").first).to_have_text(
+        "wysłane do P1 (potwierdzone)")
+    code = package.locator(".access-code").inner_text()
+
+    with page.expect_download() as download:
+        package.locator('a[href$="/print/"]').click()
+    text = _pdf_text(download)
+    assert f"Kod dostępu: {code}" in text and "Amoxicillinum" in text and "Paracetamolum" in text
+    assert "wysłane do P1 (potwierdzone)" in text and "niezarejestrowane" not in text
 
     texts = [m["text"] for m in read_outbox(outbox / "sms.jsonl")]
     prescription_sms = [t for t in texts if "e-recepty" in t]

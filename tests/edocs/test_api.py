@@ -19,9 +19,11 @@ def test_issue_sign_read_print_and_cancel_a_package(world):
                                            "items": [amoxicillin_item(), free_item()]})
     assert created.status_code == 201, created.content
     unit = created.json()
-    assert unit["status"] == "draft" and len(unit["documents"]) == 2 and len(unit["access_code"]) == 4
-    signed = _post(api, f"/api/edocs/rx/{unit['id']}/sign", {})
+    # A draft's code is not registered anywhere: the API gives it out only once the platform confirmed.
+    assert unit["status"] == "draft" and len(unit["documents"]) == 2 and unit["access_code"] == ""
+    signed = _post(api, f"/api/edocs/rx/{unit['id']}/sign", {})  # tasks run at once here: submitted in the call
     assert signed.status_code == 200 and signed.json()["status"] == "submitted"
+    assert len(signed.json()["access_code"]) == 4 and signed.json()["status_text"] == "sent to P1 (confirmed)"
     assert all(d["platform_id"].startswith("P1-RX-") for d in signed.json()["documents"])
     assert api.get(f"/api/edocs/rx/{unit['id']}/printout").content.startswith(b"%PDF")
     history = api.get(f"/api/edocs/rx/{unit['id']}/history").json()

@@ -40,7 +40,8 @@ def test_an_outage_leaves_the_package_signed_and_a_later_retry_submits_it(world)
         assert {(rx.status, rx.last_error, rx.submit_attempts) for rx in done} == {(DocStatus.SUBMITTED, "", 3)}
         assert all(rx.platform_id.startswith("P1-RX-") and rx.next_attempt_at is None for rx in done)
         details = list(DocumentEvent.objects.filter(kind="rx", document_id=done[0].pk).values_list("detail", flat=True))
-    assert sum("platform unavailable" in d for d in details) == 2 and details[-2].startswith("attempt 3: registered")
+    assert sum("P1 unavailable, not sent" in d for d in details) == 2
+    assert details[-2].startswith("attempt 3: P1 confirmed, registered as P1-RX-")
     assert len(read_outbox()) == 1  # the access code goes out once, after registration
 
 

@@ -21,8 +21,8 @@ def test_a_rejected_referral_keeps_the_reason_and_its_history(world):
         steps = [(e.from_status, e.to_status, e.detail) for e in
                  DocumentEvent.objects.filter(kind="ref", document_id=referral.pk).order_by("pk")]
         assert steps == [("", "draft", "written"), ("draft", "signed", "signed"),
-                         ("signed", "signed", "attempt 1: sent to simulator"),
-                         ("signed", "rejected", f"attempt 1: rejected: {REASON}")]
+                         ("signed", "signed", "attempt 1: sending to simulator"),
+                         ("signed", "rejected", f"attempt 1: rejected by P1: {REASON}")]
         assert submission.due_units() == []
     assert read_outbox() == []  # no access code for a document the platform does not know
 

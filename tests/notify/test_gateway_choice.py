@@ -4,20 +4,23 @@ from django.core.exceptions import ImproperlyConfigured
 from klinika.notify.gateways import sms_gateway
 from klinika.notify.gateways.console import ConsoleSmsGateway
 from klinika.notify.gateways.file import FileSmsGateway
+from klinika.notify.gateways.none import NotConfiguredSmsGateway
 from klinika.notify.gateways.smsapi import SmsApiGateway
 
 
-@pytest.mark.parametrize("name, cls", [("console", ConsoleSmsGateway), ("file", FileSmsGateway),
+@pytest.mark.parametrize("name, cls", [("none", NotConfiguredSmsGateway), ("console", ConsoleSmsGateway),
+                                       ("file", FileSmsGateway),
                                        ("klinika.notify.gateways.console.ConsoleSmsGateway", ConsoleSmsGateway)])
 def test_the_setting_chooses_the_gateway(settings, name, cls):
     settings.KLINIKA_SMS_BACKEND = name
     assert type(sms_gateway()) is cls
 
 
-def test_the_file_gateway_is_the_default_outside_production():
+def test_the_tests_choose_the_file_gateway_explicitly():
+    """settings.py's default is "none" (tests/cli/test_production_settings.py runs it); tests choose the file."""
     from django.conf import settings
 
-    assert settings.KLINIKA_SMS_BACKEND == "file"
+    assert (settings.KLINIKA_ENV, settings.KLINIKA_SMS_BACKEND) == ("test", "file")
 
 
 def test_smsapi_with_a_token_builds_its_client(settings):
@@ -35,5 +38,5 @@ def test_smsapi_without_a_token_says_what_is_missing(settings):
 
 def test_an_unknown_backend_name_lists_the_choices(settings):
     settings.KLINIKA_SMS_BACKEND = "pigeon"
-    with pytest.raises(ImproperlyConfigured, match="console, file, smsapi"):
+    with pytest.raises(ImproperlyConfigured, match="none, console, file, smsapi"):
         sms_gateway()

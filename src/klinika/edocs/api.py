@@ -9,7 +9,7 @@ from typing import Literal
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from klinika.edocs import rules, services
+from klinika.edocs import rules, services, statuses
 from klinika.edocs.models import DocKind
 
 router = Router(tags=["e-documents"])
@@ -76,11 +76,21 @@ class CancelIn(Schema):
     reason: str = "error"
 
 
+STATUS_DESCRIPTION = (
+    "draft: written, not signed · signed: signed in the clinic and WAITING to be sent; the platform (P1 for "
+    "rx and ref, ZUS for zla) has not confirmed it, so it is not valid there yet · submitted: the platform "
+    "confirmed and registered it (platform_id set) · rejected: the platform refused it (last_error holds its "
+    "reason) · cancelled")
+STATUS_TEXT_DESCRIPTION = "the status in words, in the request's language, e.g. \"signed, waiting to be sent to P1\""
+
+
 class DocumentOut(Schema):
     id: int
     number: str
-    status: str
-    platform_id: str
+    status: Literal["draft", "signed", "submitted", "rejected", "cancelled"] = Field(
+        ..., description=STATUS_DESCRIPTION)
+    status_text: str = Field(..., description=STATUS_TEXT_DESCRIPTION)
+    platform_id: str = Field(..., description="the platform's id of the document; empty until it confirmed")
     submit_attempts: int
     last_error: str
     content: dict
@@ -90,8 +100,11 @@ class DocumentOut(Schema):
 class UnitOut(Schema):
     kind: str
     id: int
-    status: str
-    access_code: str
+    status: Literal["draft", "signed", "submitted", "rejected", "cancelled"] = Field(
+        ..., description="the unit's status (a package's least advanced document): " + STATUS_DESCRIPTION)
+    status_text: str = Field(..., description=STATUS_TEXT_DESCRIPTION)
+    access_code: str = Field(..., description="the patient's access code (rx, ref) once the platform has "
+                                              "registered the unit; empty before, when it opens nothing")
     patient_id: int
     encounter_id: int | None
     documents: list[DocumentOut]
@@ -119,14 +132,16 @@ class DrugOut(Schema):
 def _document(kind, document) -> dict:
     content = document.content if isinstance(document.content, dict) else {}
     return {"id": document.pk, "number": document.number, "status": document.status,
-            "platform_id": document.platform_id, "submit_attempts": document.submit_attempts,
+            "status_text": statuses.describe_document(kind, document), "platform_id": document.platform_id,
+            "submit_attempts": document.submit_attempts,
             "last_error": document.last_error, "content": content,
             "valid_until": rules.valid_until(content) if kind == DocKind.PRESCRIPTION and content else None}
 
 
 def _unit(request, kind, unit_id) -> dict:
     unit = services.get_unit(request.auth, kind, unit_id)
-    return {"kind": str(unit.kind), "id": unit.id, "status": str(unit.status), "access_code": unit.access_code,
+    return {"kind": str(unit.kind), "id": unit.id, "status": str(unit.status), "status_text": unit.status_label,
+            "access_code": unit.valid_access_code,
             "patient_id": unit.first.patient_id, "encounter_id": unit.first.encounter_id,
             "documents": [_document(unit.kind, d) for d in unit.documents]}
 

@@ -1,9 +1,10 @@
 """The patient's access code by SMS or e-mail, through the notify services.
 
-The text names the clinic, the kind of document and the code, nothing else: no drug, no
+It is sent only once the platform has registered the document (the code works from then
+on). The text names the clinic, the kind of document and the code, nothing else: no drug, no
 diagnosis, no doctor's specialty (a phone's lock screen shows it to anyone nearby). The
 patient's preferred channel is used when they agreed to it; otherwise nothing is sent and
-the document's history says why (the printout carries the code too).
+the document's history says why (a printout made after registration carries the code too).
 """
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from klinika.edocs import statuses
 from klinika.edocs.models import DocKind
 from klinika.notify.models import OutboundMessage
 from klinika.notify.phones import to_msisdn
@@ -56,6 +58,9 @@ def send_access_code(kind, documents, *, user=None) -> OutboundMessage | None:
     patient = first.patient
     code = first.package.access_code if kind == DocKind.PRESCRIPTION else first.access_code
     channel, contact, why_not = channel_and_contact(patient)
+    if not all(statuses.is_registered(d) for d in documents):
+        # A code the platform has not registered opens nothing at a pharmacy or a booking desk.
+        channel, why_not = "", f"not registered by {statuses.platform_name(kind)} yet"
     if not channel or not code:
         for document in documents:
             event(kind, document, document.status, document.status, f"access code not sent: {why_not}", user)

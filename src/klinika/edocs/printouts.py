@@ -1,5 +1,7 @@
 """PDF printouts for the patient: "informacja o e-recepcie", the e-referral information and the
-patient's copy of an e-ZLA, each with the access code and a QR code of the document's id.
+patient's copy of an e-ZLA, each with the access code and a QR code of the document's id once
+the platform has registered it. A printout made before that says so plainly and carries
+neither: the code and the id would open nothing at a pharmacy or a booking desk yet.
 
 Rendered with WeasyPrint from templates in templates/edocs/print/, in the clinic's language.
 The PDF is made in memory and handed to the caller: it is never written to disk. Its file
@@ -12,18 +14,24 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from klinika.edocs import rules
-from klinika.edocs.models import DocKind
+from klinika.edocs import rules, statuses
+from klinika.edocs.models import DocKind, DocStatus
 
 TEMPLATES = {DocKind.PRESCRIPTION: "edocs/print/prescription.html", DocKind.REFERRAL: "edocs/print/referral.html",
              DocKind.SICK_LEAVE: "edocs/print/sick_leave.html"}
 FILE_PREFIX = {DocKind.PRESCRIPTION: "e-recepta", DocKind.REFERRAL: "e-skierowanie", DocKind.SICK_LEAVE: "e-zla"}
 
 
+def registered(documents) -> bool:
+    """Every document on the printout was confirmed by the platform."""
+    return all(statuses.is_registered(d) for d in documents)
+
+
 def qr_payload(kind, documents) -> str:
-    """What the QR code says: the platform's id of the document (or its number before registration)."""
+    """What the QR code says: the platform's id of the document; "" (no QR code) before registration,
+    when no id exists that a pharmacy could look up."""
     first = documents[0]
-    return first.platform_id or first.number
+    return first.platform_id if registered(documents) else ""
 
 
 def qr_data_uri(payload: str) -> str:
@@ -49,13 +57,18 @@ def _rows(kind, documents) -> list[dict]:
 def render(kind, documents) -> bytes:
     kind = DocKind(kind)
     first = documents[0]
-    code = first.package.access_code if kind == DocKind.PRESCRIPTION else first.access_code
+    is_registered = registered(documents)
+    # Before the platform confirmed, the code opens nothing: the printout must not look as if it did.
+    code = (first.package.access_code if kind == DocKind.PRESCRIPTION else first.access_code) if is_registered else ""
     payload = qr_payload(kind, documents)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(TEMPLATES[kind], {
             "kind": kind, "rows": _rows(kind, documents), "first": first, "content": first.content,
             "patient": first.patient, "practitioner": first.practitioner, "clinic": first.clinic,
-            "access_code": code or "", "qr": qr_data_uri(payload), "qr_payload": payload,
+            "registered": is_registered, "platform": statuses.platform_name(kind),
+            "status_text": statuses.describe(kind, DocStatus.SUBMITTED if is_registered else DocStatus.SIGNED,
+                                             many=len(documents) > 1),
+            "access_code": code or "", "qr": qr_data_uri(payload) if payload else "", "qr_payload": payload,
             "printed_at": timezone.localtime(), "letter_codes": rules.LETTER_CODES, "indications": rules.INDICATIONS,
             "referral_kinds": rules.REFERRAL_KINDS,
         })

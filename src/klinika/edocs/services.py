@@ -21,7 +21,7 @@ from klinika.accounts.policy import require
 from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.edocs import rules
+from klinika.edocs import rules, statuses
 from klinika.edocs.models import (
     DocKind,
     DocStatus,
@@ -212,8 +212,8 @@ def sign(user, kind, unit_id):
         documents = _unit_documents(kind, unit_id, lock=True)
         drafts = [d for d in documents if d.status == DocStatus.DRAFT]
         if not drafts:
-            raise ValidationError({"__all__": _("Only a draft can be signed; this document is %(status)s.")
-                                   % {"status": documents[0].get_status_display()}})
+                raise ValidationError({"__all__": _("Only a draft can be signed; this document is %(status)s.")
+                                   % {"status": statuses.describe_document(kind, documents[0])}})
         if drafts[0].practitioner_id != practitioner.pk:
             raise ValidationError({"__all__": _("Only the doctor who wrote the document may sign it.")})
         if _issue_day(drafts[0]) != today:
@@ -227,7 +227,7 @@ def sign(user, kind, unit_id):
         _record(user, Action.UPDATE, object_type=_unit_type(kind), object_id=unit_id,
                 subject_ref=drafts[0].patient.subject_ref, reason="signed")
     submission.enqueue(drafts[0].clinic_id, kind, _unit_id(kind, drafts[0]))
-    return documents
+    return _refreshed(documents)
 
 
 def submit_again(user, kind, unit_id):
@@ -248,6 +248,14 @@ def submit_again(user, kind, unit_id):
         _record(user, Action.UPDATE, object_type=_unit_type(kind), object_id=unit_id,
                 subject_ref=documents[0].patient.subject_ref, reason="submission requested again")
     submission.enqueue(documents[0].clinic_id, kind, _unit_id(kind, documents[0]))
+    return _refreshed(documents)
+
+
+def _refreshed(documents) -> list:
+    """The documents as they are now: a task backend that runs at once may have submitted them already."""
+    for document in documents:
+        document.refresh_from_db(fields=["status", "platform_id", "submitted_at", "submit_attempts", "last_error",
+                                         "next_attempt_at"])
     return documents
 
 
@@ -368,15 +376,34 @@ class Unit:
 
     @property
     def status(self) -> str:
-        statuses = {d.status for d in self.documents}
+        present = {d.status for d in self.documents}
         for status in (DocStatus.DRAFT, DocStatus.SIGNED, DocStatus.SUBMITTED, DocStatus.REJECTED):
-            if status in statuses:
+            if status in present:
                 return status
         return DocStatus.CANCELLED
 
     @property
     def status_label(self) -> str:
-        return DocStatus(self.status).label
+        """What happened to the unit, in words (signed is "waiting to be sent", not "sent")."""
+        status = self.status
+        example = next(d for d in self.documents if d.status == status)
+        return statuses.describe(self.kind, status, many=len(self.documents) > 1, reason=example.last_error,
+                                 stalled=all(statuses.is_stalled(d) for d in self.documents
+                                             if d.status == DocStatus.SIGNED))
+
+    @property
+    def registered(self) -> bool:
+        """The platform confirmed the unit: only then do its access code and platform ids work."""
+        return self.status == DocStatus.SUBMITTED and any(statuses.is_registered(d) for d in self.documents)
+
+    @property
+    def valid_access_code(self) -> str:
+        """The access code once the platform has registered the unit; "" before (it works nowhere yet)."""
+        return self.access_code if self.registered else ""
+
+    @property
+    def platform(self) -> str:
+        return statuses.platform_name(self.kind)
 
     @property
     def first(self):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from klinika.audit.context import Actor, acting_as, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.edocs import gateway
+from klinika.edocs import gateway, statuses
 from klinika.edocs.models import DocKind, DocStatus, Prescription, Referral, SickLeave
 from klinika.edocs.services import MODELS, OBJECT_TYPE, PACKAGE_TYPE, event
 
@@ -88,7 +88,8 @@ def attempt(kind, unit_id, now=None) -> Outcome:
             for document in documents:
                 document.submit_attempts, document.next_attempt_at = number, now + LEASE
                 document.save(update_fields=["submit_attempts", "next_attempt_at"])
-                event(kind, document, DocStatus.SIGNED, DocStatus.SIGNED, f"attempt {number}: sent to {platform.name}")
+                event(kind, document, DocStatus.SIGNED, DocStatus.SIGNED,
+                      f"attempt {number}: sending to {platform.name}")
             submission = build_submission(kind, documents)
         try:
             result = platform.submit(submission)
@@ -110,9 +111,10 @@ def _unavailable(kind, documents, number, now, why) -> Outcome:
             document.save(update_fields=["last_error", "next_attempt_at"])
             then = (f"next attempt at {timezone.localtime(next_at):%Y-%m-%d %H:%M}" if next_at
                     else "no more automatic attempts")
-            detail = f"attempt {number}: platform unavailable; {then}"
+            detail = f"attempt {number}: {platform_label(kind)} unavailable, not sent; {then}"
             event(kind, document, DocStatus.SIGNED, DocStatus.SIGNED, detail)
-        _audit(kind, documents[0], f"submission attempt {number}: platform unavailable", "failure")
+        _audit(kind, documents[0], f"submission attempt {number}: {platform_label(kind)} unavailable, not sent",
+               "failure")
     if next_at is not None:
         enqueue(documents[0].clinic_id, kind, _unit(kind, documents[0]), run_after=next_at)
     return Outcome("unavailable", number, why)
@@ -138,22 +140,27 @@ def _answered(kind, documents, number, result, now) -> Outcome:
                     submitted.append(document)
                 document.save(update_fields=fields)
                 event(kind, document, before, document.status,
-                      f"attempt {number}: registered as {document.platform_id}")
+                      f"attempt {number}: {platform_label(kind)} confirmed, registered as {document.platform_id}")
                 if before == DocStatus.CANCELLED:
                     _cancel_late(kind, document)
             elif before == DocStatus.SIGNED:
                 document.status, document.last_error = DocStatus.REJECTED, result.reason[:300]
                 document.next_attempt_at = None
                 document.save(update_fields=["status", "last_error", "next_attempt_at"])
-                event(kind, document, before, DocStatus.REJECTED, f"attempt {number}: rejected: {result.reason}")
-        _audit(kind, documents[0], f"submission attempt {number}: " + ("registered" if result.accepted
-                                                                      else f"rejected: {result.reason}"),
-               "success" if result.accepted else "failure")
+                event(kind, document, before, DocStatus.REJECTED,
+                      f"attempt {number}: rejected by {platform_label(kind)}: {result.reason}")
+        _audit(kind, documents[0], f"submission attempt {number}: " + (
+            f"{platform_label(kind)} confirmed, registered" if result.accepted
+            else f"rejected by {platform_label(kind)}: {result.reason}"), "success" if result.accepted else "failure")
     if submitted and kind in (DocKind.PRESCRIPTION, DocKind.REFERRAL):
         notices.send_access_code(kind, submitted)
     if result.accepted:
         return Outcome("submitted", number)
     return Outcome("rejected", number, result.reason)
+
+
+def platform_label(kind) -> str:
+    return statuses.platform_name(kind)
 
 
 def _cancel_late(kind, document):

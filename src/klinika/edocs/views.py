@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from klinika.accounts.policy import can, require
-from klinika.edocs import forms, rules, services
+from klinika.edocs import forms, rules, services, statuses
 from klinika.edocs.models import DocKind, DocStatus, Drug
 
 
@@ -176,25 +176,50 @@ def _after_action(request, encounter_id, notice="", error=""):
 
 
 def _act(request, kind, unit_id, operation, notice):
+    """Run `operation`; `notice` is the message, or a function of the operation's result that makes it."""
     kind = services.as_kind(kind)
     unit = services.get_unit(request.user, kind, unit_id)
     try:
-        operation()
+        result = operation()
     except ValidationError as exc:
         return _after_action(request, unit.first.encounter_id, error=" ".join(exc.messages))
-    return _after_action(request, unit.first.encounter_id, notice)
+    return _after_action(request, unit.first.encounter_id, notice(kind, result) if callable(notice) else notice)
+
+
+def _signed_notice(kind, documents) -> str:
+    """Says what the platform did, not what was hoped: a queued submission is still waiting."""
+    platform = statuses.platform_name(kind)
+    present = {d.status for d in documents}
+    if DocStatus.REJECTED in present:
+        reason = next(d.last_error for d in documents if d.status == DocStatus.REJECTED)
+        return _("Signed, but %(platform)s rejected the document: %(reason)s") % {"platform": platform,
+                                                                                 "reason": reason}
+    if present <= {DocStatus.SUBMITTED, DocStatus.CANCELLED} and DocStatus.SUBMITTED in present:
+        return _("Signed and sent to %(platform)s; %(platform)s confirmed receipt.") % {"platform": platform}
+    return _("Signed; waiting to be sent to %(platform)s. The status changes once %(platform)s confirms "
+             "receipt.") % {"platform": platform}
+
+
+def _resent_notice(kind, documents) -> str:
+    platform = statuses.platform_name(kind)
+    present = {d.status for d in documents}
+    if DocStatus.REJECTED in present:
+        reason = next(d.last_error for d in documents if d.status == DocStatus.REJECTED)
+        return _("%(platform)s rejected the document: %(reason)s") % {"platform": platform, "reason": reason}
+    if DocStatus.SUBMITTED in present and DocStatus.SIGNED not in present:
+        return _("Sent to %(platform)s again; %(platform)s confirmed receipt.") % {"platform": platform}
+    return _("Waiting to be sent to %(platform)s again. The status changes once %(platform)s confirms "
+             "receipt.") % {"platform": platform}
 
 
 @require_POST
 def sign(request, kind, unit_id):
-    return _act(request, kind, unit_id, lambda: services.sign(request.user, kind, unit_id),
-                _("Signed and sent to the national platform."))
+    return _act(request, kind, unit_id, lambda: services.sign(request.user, kind, unit_id), _signed_notice)
 
 
 @require_POST
 def submit(request, kind, unit_id):
-    return _act(request, kind, unit_id, lambda: services.submit_again(request.user, kind, unit_id),
-                _("Sent to the national platform again."))
+    return _act(request, kind, unit_id, lambda: services.submit_again(request.user, kind, unit_id), _resent_notice)
 
 
 @require_POST

@@ -5,3 +5,8 @@ class WebConfig(AppConfig):
     name = "klinika.web"
     label = "web"
     verbose_name = "Staff UI shell"
+
+    def ready(self):
+        from klinika.web import checks
+
+        checks.register()

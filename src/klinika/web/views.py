@@ -2,6 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from klinika.accounts.policy import allowed_actions, can
+from klinika.notify.checks import undelivered_channels
 from klinika.web.navigation import dashboard_sections
 
 
@@ -12,6 +13,8 @@ def dashboard(request):
         "actions": allowed_actions(user),
         # Visits and their e-documents belong to one patient: they open from a list, not from here.
         "visits_hint": can(user, "records.view_clinical") or can(user, "edocs.issue"),
+        # Everyone is told: staff would otherwise promise patients a reminder that never comes.
+        "undelivered": undelivered_channels(),
     })
 
 

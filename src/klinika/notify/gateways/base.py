@@ -22,3 +22,16 @@ class SmsGateway(ABC):
 
         `to` is an international number of digits only (48600100200).
         """
+
+
+class NotConfigured(GatewayError):
+    """No gateway may send: none is configured, or a development one is refused in production."""
+
+
+def refuse_in_production(setting: str) -> None:
+    """The development backends keep numbers, addresses and texts in clear: never with real people."""
+    from klinika.environments import is_production
+
+    if is_production():
+        raise NotConfigured(f"not configured: {setting} keeps messages in clear and is refused with "
+                            "KLINIKA_ENV=production (set a real gateway)")

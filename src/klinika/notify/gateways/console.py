@@ -1,7 +1,7 @@
 import sys
 import uuid
 
-from klinika.notify.gateways.base import SmsGateway
+from klinika.notify.gateways.base import SmsGateway, refuse_in_production
 from klinika.notify.phones import mask
 
 
@@ -14,6 +14,7 @@ class ConsoleSmsGateway(SmsGateway):
         self.stream = stream
 
     def send(self, to: str, text: str) -> str:
+        refuse_in_production("KLINIKA_SMS_BACKEND=console")
         message_id = f"console-{uuid.uuid4()}"
         stream = self.stream or sys.stdout
         stream.write(f"[SMS {message_id} to {mask(to)}]\n{text}\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from klinika.notify.gateways.base import GatewayError, SmsGateway
+from klinika.notify.gateways.base import GatewayError, SmsGateway, refuse_in_production
 
 
 def sms_outbox_file() -> Path:
@@ -16,8 +16,8 @@ def sms_outbox_file() -> Path:
 class FileSmsGateway(SmsGateway):
     """The offline simulator: one JSON line per message in the outbox, for development and tests.
 
-    It holds numbers and texts in clear, so it is for generated data only (a system check
-    warns when it is configured on an HTTPS deployment).
+    It holds numbers and texts in clear, so it is for generated data only: `klinika demo` and
+    the tests choose it; with KLINIKA_ENV=production it refuses to write.
     """
 
     name = "file"
@@ -26,6 +26,7 @@ class FileSmsGateway(SmsGateway):
         self.path = Path(path) if path else sms_outbox_file()
 
     def send(self, to: str, text: str) -> str:
+        refuse_in_production("KLINIKA_SMS_BACKEND=file")
         message_id = f"file-{uuid.uuid4()}"
         line = json.dumps({"id": message_id, "to": to, "text": text, "at": timezone.now().isoformat()},
                           ensure_ascii=False) + "\n"
