@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from klinika.edocs import services, submission
+from klinika.edocs import services
 from klinika.edocs.gateway import simulator
 from klinika.edocs.models import DocStatus, DocumentEvent, Prescription
+from klinika.edocs.services import submission
 from klinika.notify.gateways.file import read_outbox
 from klinika.tenancy.context import clinic_context
 from tests.edocs.issuing import signed_package, signed_sick_leave

@@ -1,9 +1,9 @@
 """The platform refuses a document: it ends rejected, with the platform's reason, and is not retried."""
 import pytest
 
-from klinika.edocs import submission
 from klinika.edocs.gateway import simulator
 from klinika.edocs.models import DocStatus, DocumentEvent
+from klinika.edocs.services import submission
 from klinika.notify.gateways.file import read_outbox
 from klinika.tenancy.context import clinic_context
 from tests.edocs.issuing import signed_package, signed_referral

@@ -11,9 +11,10 @@ import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
-from klinika.edocs import notices, services, statuses, submission
+from klinika.edocs import notices, services, statuses
 from klinika.edocs.gateway import simulator
 from klinika.edocs.models import DocStatus, DocumentEvent, Prescription, SickLeave
+from klinika.edocs.services import submission
 from klinika.notify.gateways.file import read_outbox
 from klinika.tenancy.context import clinic_context
 from tests.edocs.clients import api_client, logged_in

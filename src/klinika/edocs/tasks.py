@@ -2,7 +2,7 @@
 
 Both run inside the clinic's context (clinic_task: the clinic id is the first argument).
 """
-from klinika.edocs import submission
+from klinika.edocs.services import submission
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.tasks import clinic_task
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from klinika.audit.context import acting_as
-from klinika.edocs.submission import GATEWAY_ACTOR, retry_due
+from klinika.edocs.services.submission import GATEWAY_ACTOR, retry_due
 from klinika.edocs.tasks import enqueue_retries
 from klinika.tenancy.context import clinic_context, current_clinic_id
 from klinika.tenancy.services import clinics_to_serve

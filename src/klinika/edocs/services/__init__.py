@@ -32,7 +32,7 @@ from klinika.edocs.models import (
     Referral,
     SickLeave,
 )
-from klinika.edocs.numbering import new_access_code, next_number
+from klinika.edocs.services.numbering import new_access_code, next_number
 from klinika.patients.models import Patient
 from klinika.records.models import Encounter
 from klinika.staff.models import Practitioner, Profession
@@ -202,7 +202,7 @@ def _unit_type(kind) -> str:
 
 def sign(user, kind, unit_id):
     """Sign a draft (a whole prescription package): its content is fixed from now on; submission is queued."""
-    from klinika.edocs import submission
+    from klinika.edocs.services import submission
 
     require(user, "edocs.issue")
     kind = as_kind(kind)
@@ -232,7 +232,7 @@ def sign(user, kind, unit_id):
 
 def submit_again(user, kind, unit_id):
     """Queue a signed document's submission now (after an outage, without waiting for the next retry)."""
-    from klinika.edocs import submission
+    from klinika.edocs.services import submission
 
     require(user, "edocs.issue")
     kind = as_kind(kind)
