@@ -107,3 +107,11 @@ def test_removing_the_planted_file_makes_the_check_pass_again(clean_repo, tmp_pa
     git(clean_repo, "rm", "-q", "-r", "var")
     git(clean_repo, "commit", "-q", "-m", "remove it")
     assert problems(clean_repo) == []
+
+
+def test_a_reviewed_test_vector_may_be_marked_like_detect_secrets_wants(clean_repo):
+    vector = base64.b64encode(bytes(range(32)))
+    commit(clean_repo, {"tests/vectors.py": b'KEY = "' + vector + b'"  # pragma: allowlist secret\n'}, "vector")
+    assert problems(clean_repo) == []
+    commit(clean_repo, {"tests/vectors.py": b'KEY = "' + vector + b'"\n'}, "unmarked")
+    assert "tests/vectors.py:1: holds a 32-byte key in base64" in problems(clean_repo)

@@ -24,6 +24,7 @@ PEM_PRIVATE_KEY = re.compile(rb"-{5}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-{5}")
 # A line holding 32 random bytes in base64 (44 characters), like secrets/root.key or a
 # KLINIKA_ROOT_KEY=... line in an environment file.
 KEY_LINE = re.compile(rb"(?:^|[\s=:\"'])([A-Za-z0-9+/]{43}=)(?=[\s\"']|$)", re.MULTILINE)
+ALLOWLIST = b"pragma: allowlist secret"
 KEY_SUFFIXES = {".key", ".pem", ".p12", ".pfx", ".jks", ".keystore", ".kdbx"}
 KEY_NAMES = {"secret_key", "root.key", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".env"}
 DATABASE_NAME = re.compile(r"\.(sqlite3?|db)(-wal|-shm|-journal)?$", re.IGNORECASE)
@@ -55,6 +56,10 @@ def file_problems(repo: Path, name: str) -> list[str]:
     if PEM_PRIVATE_KEY.search(content):
         problems.append(f"{name}: holds a PEM private key")
     for match in KEY_LINE.finditer(content):
+        start = content.rfind(b"\n", 0, match.start(1)) + 1
+        end = content.find(b"\n", match.end(1))
+        if ALLOWLIST in content[start:end if end >= 0 else len(content)]:
+            continue  # a reviewed test vector, marked as detect-secrets marks them
         try:
             if len(base64.b64decode(match.group(1), validate=True)) == 32:
                 line = content.count(b"\n", 0, match.start(1)) + 1
