@@ -205,8 +205,7 @@ def _check_witnesses(name, public, computed, last_seq, report):
             report.problems.append(Problem(
                 last_seq + 1, "truncated",
                 f"a witnessed checkpoint ({source}) covers #{seq} but the chain ends at #{last_seq}"))
-            continue
-        if computed.get(seq) != entry["head_hash"]:
+        elif computed.get(seq) != entry["head_hash"]:
             report.problems.append(Problem(
                 seq, "altered", f"the chain up to here differs from the witnessed checkpoint ({source})"))
         if (seq, entry["head_hash"], entry["at"]) not in in_clinic_db:
