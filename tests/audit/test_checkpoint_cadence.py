@@ -86,3 +86,15 @@ def test_a_worker_round_signs_a_checkpoint_when_events_are_pending(clinic, setti
     report = verify(clinic.pk)
     assert report.ok and report.pending == 0, report.problems
     assert verify(None).pending == 0  # the vendor chain too
+
+
+@pytest.mark.django_db(transaction=True)  # the witness is written as in production: right after each commit
+def test_an_unwritable_witness_sink_is_logged_and_leaves_the_chain_valid(make_clinic, settings, tmp_path, caplog):
+    settings.KLINIKA_AUDIT_WITNESS = tmp_path  # a directory: no line can be appended to it
+    clinic = make_clinic()
+    with caplog.at_level("ERROR", logger="klinika.audit"):
+        checkpoint_pending()
+    assert f"audit chain {clinic.pk}: the checkpoint could not be signed or witnessed" in caplog.text
+    report = verify(clinic.pk)
+    assert report.ok, report.problems
+    assert any("is not a readable file" in note for note in report.notes)

@@ -9,6 +9,7 @@ record() joins the request's batch when there is one (the batch is flushed insid
 request's transaction by AuditBatchMiddleware) and otherwise writes at once, inside the
 caller's transaction. Either way an event commits or rolls back with its operation.
 """
+import logging
 from dataclasses import dataclass
 from functools import partial
 from uuid import UUID
@@ -26,6 +27,8 @@ from klinika.crypto import keystore
 from klinika.crypto.errors import KeyDestroyed, KeyNotFound
 from klinika.crypto.models import KeyEncryptionKey
 from klinika.tenancy.context import clinic_context, cross_clinic, current_clinic_id, outside_any_clinic
+
+logger = logging.getLogger("klinika.audit")
 
 
 def chain_name(clinic_id: UUID | None) -> str:
@@ -153,6 +156,10 @@ def checkpoint_pending() -> list[AuditCheckpoint]:
             row = checkpoint(clinic_id, if_pending=1)
         except KeyDestroyed:
             continue  # a shredded clinic: its last checkpoint was signed before the shred
+        except Exception:  # e.g. an unwritable witness sink: the other chains still get theirs
+            logger.exception("audit chain %s: the checkpoint could not be signed or witnessed",
+                             chain_name(clinic_id))
+            continue
         if row is not None:
             signed.append(row)
     return signed
