@@ -216,6 +216,13 @@ KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
 )
 
+# --- audit ---
+# Every signed checkpoint is also appended here (a JSON line, fsynced): a copy outside both
+# databases. Point it at storage the database's users cannot rewrite (see audit/witness.py).
+KLINIKA_AUDIT_WITNESS = Path(os.environ.get("KLINIKA_AUDIT_WITNESS") or DATA_DIR / "audit-witness.jsonl")
+# A chain gets a signed checkpoint every this many events (and each round of `klinika worker`).
+KLINIKA_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("KLINIKA_AUDIT_CHECKPOINT_EVERY", 500))
+
 # --- notify ---
 # Background tasks queue in the clinic-data database; `klinika db_worker` runs them.
 INSTALLED_APPS += ["django_tasks_db"]
