@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs klinika and starts the generated demo clinic on the embedded SQLite database.
+# Installs klinika (into .venv) and starts the generated demo clinic on the embedded SQLite database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-exec klinika demo "$@"
+exec .venv/bin/klinika demo "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything (Debian's PostgreSQL 15 and Chromium, the Python packages) and runs
+# Installs everything (Debian's PostgreSQL 15 and Chromium, the Python packages in .venv) and runs
 # the whole test suite twice: on SQLite, then on a real PostgreSQL server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +8,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pg_ctlcluster >/dev/nul
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 fi
 bash scripts/install.sh
+# The project's virtual environment first: its python runs the tests, and the `klinika`
+# the tests start is the one installed there (not another installation on the PATH).
+export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
 
 echo "=== test suite on SQLite ==="
-env -u DATABASE_URL -u KEYSTORE_DATABASE_URL python3 -m pytest -p no:cacheprovider "$@"
+env -u DATABASE_URL -u KEYSTORE_DATABASE_URL .venv/bin/python -m pytest -p no:cacheprovider "$@"
 
 echo "=== test suite on PostgreSQL ==="
 eval "$(bash scripts/postgres.sh)"
-python3 -m pytest -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -p no:cacheprovider "$@"

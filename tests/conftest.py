@@ -48,6 +48,12 @@ def _fresh_key_cache():
     keystore.forget_cached_keys()
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_witness_file(settings, tmp_path):
+    """Each test's keystore rows roll back; its witnessed checkpoints must not outlive them either."""
+    settings.KLINIKA_AUDIT_WITNESS = tmp_path / "audit-witness.jsonl"
+
+
 @pytest.fixture
 def make_clinic(django_db_setup):
     from klinika.tenancy.services import create_clinic

@@ -19,7 +19,13 @@ def main(argv=None):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klinika.settings")
     import django
 
-    django.setup()
+    from klinika.paths import DataDirError, root_key_file
+
+    try:
+        root_key_file()  # state inside klinika's code is refused before settings create anything
+        django.setup()
+    except DataDirError as exc:
+        sys.exit(f"klinika: {exc}")
     from django.core.management import execute_from_command_line
 
     from klinika.crypto.root import check_root_key_or_exit

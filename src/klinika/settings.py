@@ -6,15 +6,18 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from klinika.environments import from_environment
-from klinika.paths import data_dir
+from klinika.paths import data_dir, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
+# Refuses (DataDirError) a data directory inside klinika's code, before anything is made there.
 DATA_DIR = data_dir()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 DEBUG = os.environ.get("KLINIKA_DEBUG", "") == "1"
 # SECRET_KEY signs sessions and CSRF tokens only; no encryption key ever derives from it.
-SECRET_KEY = os.environ.get("KLINIKA_SECRET_KEY") or "dev-only-not-for-production-" + str(DATA_DIR)
+# Random per installation (secrets/secret_key, made on the first run), never derived from
+# anything guessable, so no two installations accept each other's session cookies.
+SECRET_KEY = os.environ.get("KLINIKA_SECRET_KEY", "").strip() or secret_key(DATA_DIR)
 ALLOWED_HOSTS = [h for h in os.environ.get("KLINIKA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 
 INSTALLED_APPS = [
@@ -212,6 +215,13 @@ KLINIKA_KEY_CACHE_SIZE = int(os.environ.get("KLINIKA_KEY_CACHE_SIZE", 50_000))
 KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
 )
+
+# --- audit ---
+# Every signed checkpoint is also appended here (a JSON line, fsynced): a copy outside both
+# databases. Point it at storage the database's users cannot rewrite (see audit/witness.py).
+KLINIKA_AUDIT_WITNESS = Path(os.environ.get("KLINIKA_AUDIT_WITNESS") or DATA_DIR / "audit-witness.jsonl")
+# A chain gets a signed checkpoint every this many events (and each round of `klinika worker`).
+KLINIKA_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("KLINIKA_AUDIT_CHECKPOINT_EVERY", 500))
 
 # --- notify ---
 # Background tasks queue in the clinic-data database; `klinika db_worker` runs them.

@@ -272,7 +272,8 @@ def test_root_key_file_variable_moves_the_key(tmp_path):
     env = klinika_env(data_dir, KLINIKA_ROOT_KEY_FILE=str(elsewhere))
     run(["migrate", "--database", "keystore", "--no-input", "-v", "0"], env, umask=0, check=True)
     assert elsewhere.is_file() and _mode(elsewhere) == 0o600 and _mode(elsewhere.parent) == 0o700
-    assert not (data_dir / "secrets").exists()
+    # secrets/ holds only the installation's SECRET_KEY (sessions), no root key
+    assert [p.name for p in (data_dir / "secrets").iterdir()] == ["secret_key"]
     assert len(_recorded_fingerprints(data_dir)) == 1
     # Without the variable klinika looks in the data dir, finds no key, and refuses: the
     # keystore belongs to a key already, a new one made there would read nothing.
@@ -298,4 +299,4 @@ def test_root_key_in_the_environment_makes_no_file(tmp_path):
     data_dir = tmp_path / "data"
     env = klinika_env(data_dir, KLINIKA_ROOT_KEY=new_root_key())
     run(["migrate", "--database", "keystore", "--no-input", "-v", "0"], env, check=True)
-    assert not (data_dir / "secrets").exists()
+    assert [p.name for p in (data_dir / "secrets").iterdir()] == ["secret_key"]  # SECRET_KEY only

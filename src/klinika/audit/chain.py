@@ -1,5 +1,11 @@
-"""Hash chain arithmetic, shared by writing and verifying so the two never disagree."""
+"""Hash chain arithmetic, shared by writing and verifying so the two never disagree.
+
+Version 1 links (plain SHA-256) are what chains held before keyed links; anyone can
+recompute them. Version 2 links are HMAC-SHA256 under the chain's audit key, which lives in
+the keystore: the chain cannot be recomputed from the clinic database alone.
+"""
 import hashlib
+import hmac
 import json
 
 GENESIS = "0" * 64
@@ -24,8 +30,25 @@ def canonical(event) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+UNKEYED, KEYED = 1, 2
+
+
 def link(prev_hash: str, event) -> str:
+    """A version 1 link: only ever verified, never written any more."""
     return hashlib.sha256(bytes.fromhex(prev_hash) + canonical(event)).hexdigest()
+
+
+def keyer(key_material: bytes):
+    """The HMAC keyed once; keyed_link copies it per event (no key schedule per event)."""
+    return hmac.new(key_material, digestmod=hashlib.sha256)
+
+
+def keyed_link(mac, prev_hash: str, event) -> str:
+    """A version 2 link: HMAC-SHA256(audit key, previous hash || canonical event)."""
+    mac = mac.copy()
+    mac.update(bytes.fromhex(prev_hash))
+    mac.update(canonical(event))
+    return mac.hexdigest()
 
 
 def checkpoint_message(chain: str, seq: int, head_hash: str, at) -> bytes:

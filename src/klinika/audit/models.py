@@ -44,6 +44,10 @@ class AuditEvent(ClinicOwnedModel):
     request_id = models.CharField(max_length=36, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # 1: SHA-256(prev || event), written before keyed links existed; 2: HMAC-SHA256 under the
+    # chain's audit key. Which events must be 2 is recorded in the keystore (AuditChainStart),
+    # not taken from this column: an intruder who sets it to 1 is caught.
+    link_version = models.PositiveSmallIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")]
@@ -62,6 +66,8 @@ class AuditChainHead(ClinicOwnedModel):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_checkpoint_seq = models.PositiveBigIntegerField(default=0)
+    # Set once the keystore records where keyed links begin: a hint for writers only.
+    keyed_from = models.PositiveBigIntegerField(null=True)
 
 
 class AuditCheckpoint(ClinicOwnedModel):

@@ -1,22 +1,34 @@
 """Writing the audit trail: record(), flush(), checkpoint().
 
+Links are HMAC-SHA256 under the chain's audit key (keystore). Checkpoints are signed every
+KLINIKA_AUDIT_CHECKPOINT_EVERY events, each round of the worker and on demand, and every
+signed checkpoint is witnessed outside the clinic database: a row in the keystore and a line
+in KLINIKA_AUDIT_WITNESS.
+
 record() joins the request's batch when there is one (the batch is flushed inside the
 request's transaction by AuditBatchMiddleware) and otherwise writes at once, inside the
 caller's transaction. Either way an event commits or rolls back with its operation.
 """
+import logging
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from klinika.audit import chain as chainlib
+from klinika.audit import witness
 from klinika.audit.context import current_actor, current_batch
 from klinika.audit.models import VENDOR_CHAIN, AuditChainHead, AuditCheckpoint, AuditEvent
-from klinika.tenancy.context import clinic_context, current_clinic_id, outside_any_clinic
+from klinika.crypto import keystore
+from klinika.crypto.errors import KeyDestroyed, KeyNotFound
+from klinika.crypto.models import KeyEncryptionKey
+from klinika.tenancy.context import clinic_context, cross_clinic, current_clinic_id, outside_any_clinic
 
-# A signed checkpoint is written automatically every this many events per chain.
-CHECKPOINT_EVERY = 500
+logger = logging.getLogger("klinika.audit")
 
 
 def chain_name(clinic_id: UUID | None) -> str:
@@ -96,6 +108,10 @@ def _lock_head(name: str, clinic_id) -> AuditChainHead:
 
 def _append(name: str, clinic_id, events: list[PendingEvent]):
     head = _lock_head(name, clinic_id)
+    mac = chainlib.keyer(audit_key(clinic_id).material)
+    if head.keyed_from is None:
+        # The keystore, not this row, is what verify trusts; the first record there wins.
+        head.keyed_from = keystore.keyed_links_start(name, head.last_seq + 1, head.last_hash).keyed_from
     now = timezone.now()
     rows, prev = [], head.last_hash
     for offset, pending in enumerate(events, start=1):
@@ -104,30 +120,53 @@ def _append(name: str, clinic_id, events: list[PendingEvent]):
             actor_id=pending.actor_id, actor_role=pending.actor_role, action=pending.action,
             object_type=pending.object_type, object_id=pending.object_id, subject_ref=pending.subject_ref,
             reason=pending.reason, outcome=pending.outcome, request_id=pending.request_id,
+            link_version=chainlib.KEYED,
         )
-        row.hash = prev = chainlib.link(prev, row)
+        row.hash = prev = chainlib.keyed_link(mac, prev, row)
         rows.append(row)
     AuditEvent.objects.bulk_create(rows)
     head.last_seq, head.last_hash = rows[-1].seq, rows[-1].hash
-    head.save(update_fields=["last_seq", "last_hash"])
-    if head.last_seq - head.last_checkpoint_seq >= CHECKPOINT_EVERY:
-        _sign(head)
+    head.save(update_fields=["last_seq", "last_hash", "keyed_from"])
+    every = settings.KLINIKA_AUDIT_CHECKPOINT_EVERY
+    if head.last_seq - head.last_checkpoint_seq >= every:
+        # Signed after the operation commits, in a transaction of its own: a witness (outside this
+        # database) must never name a head that a rollback then takes back.
+        transaction.on_commit(partial(checkpoint, clinic_id, if_pending=every), robust=True)
 
 
-def checkpoint(clinic_id: UUID | None) -> AuditCheckpoint | None:
-    """Sign the chain head now. None if the chain has no events yet."""
+def checkpoint(clinic_id: UUID | None, *, if_pending: int = 0) -> AuditCheckpoint | None:
+    """Sign the chain head now, and witness it once committed. None if the chain has no events
+    yet, or fewer than `if_pending` since its last checkpoint."""
     name = chain_name(clinic_id)
     with _chain_scope(clinic_id), transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(chain=name).first()
-        if head is None or head.last_seq == 0:
+        if head is None or head.last_seq == 0 or head.last_seq - head.last_checkpoint_seq < if_pending:
             return None
         return _sign(head)
 
 
-def _sign(head: AuditChainHead) -> AuditCheckpoint:
-    from klinika.crypto import keystore
+def checkpoint_pending() -> list[AuditCheckpoint]:
+    """Sign every chain with events after its last checkpoint (the worker does this each round)."""
+    with cross_clinic("audit: find the chains with events after their last checkpoint"):
+        owners = list(AuditChainHead.objects.filter(last_seq__gt=F("last_checkpoint_seq"))
+                      .order_by("chain").values_list("clinic_id", flat=True))
+    signed = []
+    for clinic_id in owners:
+        try:
+            row = checkpoint(clinic_id, if_pending=1)
+        except KeyDestroyed:
+            continue  # a shredded clinic: its last checkpoint was signed before the shred
+        except Exception:  # e.g. an unwritable witness sink: the other chains still get theirs
+            logger.exception("audit chain %s: the checkpoint could not be signed or witnessed",
+                             chain_name(clinic_id))
+            continue
+        if row is not None:
+            signed.append(row)
+    return signed
 
-    key_id, private = keystore.signing_private_key(_signing_owner(head.clinic_id))
+
+def _sign(head: AuditChainHead) -> AuditCheckpoint:
+    key_id, private = keystore.signing_private_key(_key_owner(head.clinic_id))
     at = timezone.now()
     message = chainlib.checkpoint_message(head.chain, head.last_seq, head.last_hash, at)
     row = AuditCheckpoint.objects.create(
@@ -136,19 +175,41 @@ def _sign(head: AuditChainHead) -> AuditCheckpoint:
     )
     head.last_checkpoint_seq = head.last_seq
     head.save(update_fields=["last_checkpoint_seq"])
+    transaction.on_commit(partial(_witness, row))
     return row
+
+
+def _witness(row: AuditCheckpoint):
+    """Copy a committed checkpoint to the keystore and to the witness file (or the operator's sink)."""
+    fields = {"chain": row.chain, "seq": row.seq, "head_hash": row.head_hash, "at": row.at,
+              "key_id": row.key_id, "signature": bytes(row.signature)}
+    keystore.witness_checkpoint(**fields)
+    witness.append(fields)
 
 
 VENDOR_KEY_OWNER = UUID(int=0)
 
 
-def _signing_owner(clinic_id):
-    """Clinic chains are signed with the clinic's key; the vendor chain with the vendor's."""
+def _key_owner(clinic_id):
+    """Clinic chains are keyed and signed with the clinic's keys; the vendor chain with the vendor's."""
     if clinic_id:
         return clinic_id
-    from klinika.crypto import keystore
-    from klinika.crypto.models import KeyEncryptionKey
-
     if not KeyEncryptionKey.objects.using("keystore").filter(clinic_id=VENDOR_KEY_OWNER).exists():
-        keystore.create_clinic_keys(VENDOR_KEY_OWNER)
+        try:
+            keystore.create_clinic_keys(VENDOR_KEY_OWNER)
+        except IntegrityError:
+            pass  # made by a parallel process a moment ago
     return VENDOR_KEY_OWNER
+
+
+def audit_key(clinic_id: UUID | None):
+    """The chain's HMAC key, cached like every key; made now for a clinic older than keyed links.
+
+    A shredded clinic has none any more (KeyDestroyed): its chain takes no new events."""
+    owner = clinic_id or VENDOR_KEY_OWNER
+    try:
+        return keystore.ensure_clinic_key(owner, keystore.Purpose.AUDIT)
+    except KeyNotFound:
+        if clinic_id:
+            raise
+        return keystore.ensure_clinic_key(_key_owner(None), keystore.Purpose.AUDIT)

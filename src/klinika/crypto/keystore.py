@@ -1,4 +1,4 @@
-"""Key hierarchy: root → clinic KEK → clinic DEK / index key / signing key / subject keys.
+"""Key hierarchy: root → clinic KEK → clinic DEK / index key / signing key / audit key / subject keys.
 
 Everything here touches the `keystore` database only. Unwrapped keys are cached per
 process (see cache.py); a read never calls the keystore when its key is cached.
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from klinika.crypto.cache import KeyCache
 from klinika.crypto.errors import KeyDestroyed, KeyNotFound
-from klinika.crypto.models import DataKey, KeyEncryptionKey, KeyState
+from klinika.crypto.models import AuditChainStart, AuditWitness, DataKey, KeyEncryptionKey, KeyState
 from klinika.crypto.root import provider
 
 DB = "keystore"
@@ -95,7 +95,7 @@ def create_clinic_keys(clinic_id: UUID) -> None:
         kek = KeyEncryptionKey(clinic_id=clinic_id)
         kek.wrapped = provider().wrap(os.urandom(32), _kek_aad(clinic_id, kek.key_id))
         kek.save(using=DB)
-        for purpose in (Purpose.DATA, Purpose.INDEX, Purpose.SIGNING):
+        for purpose in (Purpose.DATA, Purpose.INDEX, Purpose.SIGNING, Purpose.AUDIT):
             _wrap_new(clinic_id, purpose)
 
 
@@ -173,6 +173,19 @@ def clinic_key(clinic_id: UUID, purpose: str) -> UnwrappedKey:
     return key_by_raw_id(raw_id)
 
 
+def ensure_clinic_key(clinic_id: UUID, purpose: str) -> UnwrappedKey:
+    """clinic_key(), made now for a clinic created before keys of this purpose existed."""
+    try:
+        return clinic_key(clinic_id, purpose)
+    except KeyNotFound:
+        try:
+            with transaction.atomic(using=DB):
+                _wrap_new(clinic_id, purpose)
+        except IntegrityError:  # made by a parallel process a moment ago
+            pass
+        return clinic_key(clinic_id, purpose)
+
+
 def subject_key(clinic_id: UUID, subject_ref: UUID) -> UnwrappedKey:
     """The key of one person, made on first use."""
     raw_id = _active.get((clinic_id, subject_ref))
@@ -206,6 +219,32 @@ def signing_private_key(clinic_id: UUID) -> tuple[UUID, Ed25519PrivateKey]:
 
 def public_key_bytes(private: Ed25519PrivateKey) -> bytes:
     return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+# The audit chain's anchors outside the clinic database: where keyed links begin, and a
+# copy of every signed checkpoint. Written here, in the keystore, so that write access to
+# the clinic database alone can neither move the start nor remove a checkpoint.
+
+def keyed_links_start(chain: str, keyed_from: int, head_hash: str) -> AuditChainStart:
+    """Record that `chain` is HMAC-linked from event #keyed_from on; the first record wins."""
+    try:
+        with transaction.atomic(using=DB):
+            return AuditChainStart.objects.using(DB).create(chain=chain, keyed_from=keyed_from, head_hash=head_hash)
+    except IntegrityError:  # recorded before (by a parallel writer, or before a rollback of the clinic side)
+        return AuditChainStart.objects.using(DB).get(chain=chain)
+
+
+def keyed_links_recorded(chain: str) -> AuditChainStart | None:
+    return AuditChainStart.objects.using(DB).filter(chain=chain).first()
+
+
+def witness_checkpoint(*, chain: str, seq: int, head_hash: str, at, key_id: UUID, signature: bytes) -> None:
+    AuditWitness.objects.using(DB).create(
+        chain=chain, seq=seq, head_hash=head_hash, at=at, key_id=key_id, signature=signature)
+
+
+def witnessed_checkpoints(chain: str) -> list[AuditWitness]:
+    return list(AuditWitness.objects.using(DB).filter(chain=chain).order_by("seq", "at"))
 
 
 @dataclass

@@ -41,13 +41,14 @@ class KeyEncryptionKey(models.Model):
 
 
 class DataKey(models.Model):
-    """A clinic's data, index, signing or per-person (subject) key, wrapped by the clinic KEK."""
+    """A clinic's data, index, signing, audit or per-person (subject) key, wrapped by the clinic KEK."""
 
     class Purpose(models.TextChoices):
         DATA = "dek"
         INDEX = "index"
         SUBJECT = "subject"
         SIGNING = "signing"
+        AUDIT = "audit"  # HMAC key of the audit chain's links
 
     key_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     clinic_id = models.UUIDField()
@@ -75,3 +76,35 @@ class DataKey(models.Model):
                 name="one_key_per_subject",
             ),
         ]
+
+
+class AuditWitness(models.Model):
+    """A copy of one signed audit checkpoint, kept outside the clinic database.
+
+    Whoever can write only the clinic database can delete checkpoints there, but not these:
+    `audit verify` requires the chain to reach and match every one of them.
+    """
+
+    chain = models.CharField(max_length=36)
+    seq = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    key_id = models.UUIDField()
+    signature = models.BinaryField()
+    witnessed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["chain", "seq"])]
+
+
+class AuditChainStart(models.Model):
+    """Where a chain's keyed (HMAC) links begin: every event from `keyed_from` on is keyed.
+
+    Events before it were linked with plain SHA-256 before keyed links existed; `head_hash`
+    is the hash of the last of them, so that unkeyed prefix cannot be rewritten either.
+    """
+
+    chain = models.CharField(max_length=36, unique=True)
+    keyed_from = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)

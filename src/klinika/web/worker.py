@@ -21,6 +21,7 @@ import time
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 
+from klinika.audit.services import checkpoint_pending
 from klinika.edocs.tasks import enqueue_retries
 from klinika.scheduling.tasks import enqueue_reminders
 from klinika.tenancy.services import active_clinics
@@ -71,6 +72,8 @@ class PeriodicWorker(Worker):
             self.failed += 1
 
     def queue_round(self) -> dict[str, dict[str, str]]:
+        for cp in checkpoint_pending():  # audit: no chain waits longer than a round for a witnessed checkpoint
+            logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         queued = enqueue_periodic_jobs()
         for slug, tasks in queued.items():
             logger.info("%s: queued %s", slug, ", ".join(f"{job} (task {task_id})" for job, task_id in tasks.items()))

@@ -49,5 +49,21 @@ class Command(BaseCommand):
                     self.stdout.write(f"{label}: BROKEN — first bad: {report.first_bad}")
                     for problem in report.problems:
                         self.stdout.write(f"  {problem}")
+                for line in _details(report):
+                    self.stdout.write(f"  {line}")
         if bad:
             raise CommandError(f"{bad} audit chain(s) failed verification")
+
+
+def _details(report):
+    """What an operator needs to judge an OK: what could still go unnoticed, and why."""
+    yield (f"{report.pending} event(s) not yet under a witnessed checkpoint "
+           f"({report.witnessed} witnessed, the last at #{report.last_witnessed})")
+    if report.keyed_from is None and report.events:
+        yield "links are unkeyed SHA-256 (written before keyed links; keyed from the next event on)"
+    elif report.keyed_from and report.keyed_from > 1:
+        yield f"events #1..#{report.keyed_from - 1} have unkeyed links from before keyed links, sealed by the keystore"
+    if report.key_shredded:
+        yield ("the clinic was crypto-shredded and its audit key with it: keyed links were checked for order "
+               "and against the witnessed checkpoints, not recomputed")
+    yield from report.notes
