@@ -13,7 +13,7 @@ bash scripts/install.sh
 export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
 
 echo "=== architecture: the floors of DESIGN.md (import-linter) ==="
-(cd src && lint-imports --config ../pyproject.toml --no-cache)
+(cd src && lint-imports ../pyproject.toml --no-cache)
 
 echo "=== test suite on SQLite ==="
 env -u DATABASE_URL -u KEYSTORE_DATABASE_URL .venv/bin/python -m pytest -p no:cacheprovider "$@"
