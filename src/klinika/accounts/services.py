@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from klinika.accounts.backends import StaffBackend
+from klinika.accounts.models import TOTPDevice
 from klinika.accounts.policy import require
 from klinika.accounts.sessions import end_sessions_of
 from klinika.audit.context import Actor, current_actor
