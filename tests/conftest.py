@@ -50,7 +50,7 @@ def _fresh_key_cache():
 
 @pytest.fixture
 def make_clinic(django_db_setup):
-    from klinika.tenancy.services import create_clinic
+    from klinika.lifecycle.services import create_clinic
 
     counter = iter(range(1, 10_000))
 

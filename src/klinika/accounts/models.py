@@ -228,3 +228,23 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
             label = f"{issuer}:{label}"
             params += f"&issuer={quote(issuer)}"
         return f"otpauth://totp/{quote(label)}?{params}"
+
+
+class Invitation(models.Model):
+    """A one-time link with which a new login sets its password and enrols its authenticator.
+
+    Only the SHA-256 of the link's token is kept (like ApiToken): a copy of the database
+    cannot be used to accept an invitation. Not clinic-scoped: it is resolved before anyone
+    is logged in.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                              name="invitation_expires_after_it_is_made")]
