@@ -67,8 +67,7 @@ class AcceptInvitationForm(forms.Form):
 
 
 class InviteStaffForm(forms.Form):
-    login = forms.CharField(label=_("Login"), max_length=60,
-                            help_text=_("A handle, not a name: for example the first letter and the surname."))
+    login = forms.CharField(label=_("Login"), max_length=60)
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in CLINIC_ROLES])
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
