@@ -208,11 +208,17 @@ def _new_login(clinic, role, email, login, first_name="", last_name=""):
     return user
 
 
+def invitation_hours(hours: int | None) -> int:
+    """How long a new invitation works: `hours`, or KLINIKA_INVITATION_HOURS when None."""
+    hours = settings.KLINIKA_INVITATION_HOURS if hours is None else hours
+    if hours <= 0:
+        raise ValueError("An invitation must be valid for at least one hour (--expires-hours, KLINIKA_INVITATION_HOURS)")
+    return hours
+
+
 def _issue(user, created_by, hours) -> IssuedInvitation:
     raw = secrets.token_urlsafe(32)
-    hours = hours or settings.KLINIKA_INVITATION_HOURS
-    if hours <= 0:
-        raise ValueError("An invitation must be valid for at least one hour")
+    hours = invitation_hours(hours)
     now = timezone.now()
     invitation = Invitation.objects.create(user=user, digest=_token_digest(raw), created_by=created_by,
                                            created_at=now, expires_at=now + datetime.timedelta(hours=hours))
@@ -242,7 +248,7 @@ def open_invitation(raw: str, *, for_update=False) -> Invitation:
     """The invitation a link carries, if it can still be used; InvitationInvalid (with the reason) if not."""
     queryset = Invitation.objects.select_related("user", "user__clinic")
     if for_update:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     invitation = queryset.filter(digest=_token_digest(raw or "")).first()
     if invitation is None:
         raise InvitationInvalid(_("This invitation link is not valid. Check that you copied the whole link, "

@@ -32,7 +32,9 @@ def create_clinic_with_admin(name: str, slug: str | None = None, *, admin_email:
     """A new clinic and its first administrator, who gets a one-time link to set a password and enrol TOTP."""
     slug = _slug(name, slug)
     admin_login = admin_login or accounts.first_admin_login(slug)
-    accounts.check_new_login(accounts.Role.CLINIC_ADMIN, admin_email, admin_login)  # before any key is made
+    # checked before any key is made
+    accounts.check_new_login(accounts.Role.CLINIC_ADMIN, admin_email, admin_login)
+    accounts.invitation_hours(invitation_hours)
     issued = []
     clinic = _create(name, slug, False, then=lambda clinic: issued.append(
         accounts.invite_first_admin(clinic, admin_email, admin_login, invitation_hours)))

@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 
 from klinika.accounts.roles import CLINIC_ROLES
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         invite.add_argument("--expires-hours", type=int, metavar="N")
         sub.add_parser("list", help="list clinics")
 
+    @no_translations  # operators read English; the services' messages are translated for the web pages
     def handle(self, *args, action, **options):
         if action == "create":
             self._create(options)
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 clinic, invitation = create_clinic_with_admin(
                     options["name"], options.get("slug"), admin_email=options["admin"],
                     admin_login=options.get("admin_login"), invitation_hours=options.get("expires_hours"))
-            elif options.get("admin_login") or options.get("expires_hours"):
+            elif options.get("admin_login") or options.get("expires_hours") is not None:
                 raise CommandError("--admin-login and --expires-hours need --admin EMAIL")
             else:
                 clinic = create_clinic(options["name"], options.get("slug"))
