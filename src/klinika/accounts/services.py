@@ -212,7 +212,8 @@ def invitation_hours(hours: int | None) -> int:
     """How long a new invitation works: `hours`, or KLINIKA_INVITATION_HOURS when None."""
     hours = settings.KLINIKA_INVITATION_HOURS if hours is None else hours
     if hours <= 0:
-        raise ValueError("An invitation must be valid for at least one hour (--expires-hours, KLINIKA_INVITATION_HOURS)")
+        raise ValueError("An invitation must be valid for at least one hour "
+                         "(--expires-hours, KLINIKA_INVITATION_HOURS)")
     return hours
 
 
