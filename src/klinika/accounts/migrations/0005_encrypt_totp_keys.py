@@ -10,12 +10,27 @@ later copy or dump of the database.
 A login whose clinic's keys were shredded cannot log in any more; its secret is not copied.
 Sessions verified with an old device are no longer verified: their users log in again.
 """
+import datetime
+
 from django.db import migrations
+from django.utils.dateparse import parse_datetime
 
 OLD_TABLE = "otp_totp_totpdevice"
 # Copied as they are (otp_totp 0003); a column missing from an older otp_totp is left at its default.
 COPIED = ["name", "confirmed", "step", "t0", "digits", "tolerance", "drift", "last_t",
           "throttling_failure_timestamp", "throttling_failure_count", "created_at", "last_used_at"]
+
+
+TIMES = ("throttling_failure_timestamp", "created_at", "last_used_at")
+
+
+def _aware(value):
+    """A raw SQLite read gives a naive UTC datetime (or its text); PostgreSQL an aware one."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value
 
 
 def encrypt_plaintext_keys(apps, schema_editor):
@@ -39,6 +54,7 @@ def encrypt_plaintext_keys(apps, schema_editor):
     clinics = dict(user_model._base_manager.values_list("pk", "clinic_id"))
     for row in rows:
         user_id, key = row.pop("user_id"), row.pop("key")
+        row.update({name: _aware(row[name]) for name in TIMES if name in row})
         if user_id not in clinics:
             continue
         try:
