@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
     "klinika.crypto",
@@ -260,3 +259,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 15))
 DEFAULT_FROM_EMAIL = os.environ.get("KLINIKA_FROM_EMAIL", "klinika@localhost")
 # The address patients' reply links point at (reminders are sent outside any request).
 KLINIKA_PUBLIC_URL = os.environ.get("KLINIKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+# --- accounts --- How long an invitation link (a new clinic's administrator, new staff) stays valid.
+KLINIKA_INVITATION_HOURS = int(os.environ.get("KLINIKA_INVITATION_HOURS", 72))
