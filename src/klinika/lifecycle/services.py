@@ -1,4 +1,5 @@
 """Key operations on a clinic: rotate, crypto-shred, crypto-erase one person. Each is audited."""
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.apps import apps
@@ -19,6 +20,83 @@ def rotate_keys(clinic: Clinic) -> keystore.RotationReport:
             record(Action.KEY, object_type="clinic-keys", object_id=clinic.pk,
                    reason=f"rotated: {report.rewrapped} keys re-wrapped, new data key {report.new_dek}")
     return report
+
+
+@dataclass
+class IndexRotationReport:
+    old_key: UUID
+    new_key: UUID
+    rows: int  # rows whose indexes this run recomputed
+    resumed: bool  # an interrupted rotation was taken up where it stopped
+
+
+def indexed_models() -> list[tuple[type, list[BlindIndexField]]]:
+    """Every model with blind indexes, and those indexes."""
+    found = []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+        if fields:
+            found.append((model, fields))
+    return found
+
+
+def rotate_index_key(clinic: Clinic, *, chunk_size: int = 500, progress=None) -> IndexRotationReport:
+    """A new index key, every blind index of the clinic recomputed with it, the old key destroyed.
+
+    Afterwards an index value in an old backup no longer matches anything the live keystore can
+    compute (docs/erasure.md). Chunk by chunk, each in its own transaction, with the last
+    primary key done recorded in the keystore: run again after a crash, it resumes there.
+    Searches stay right throughout: they try both keys while the rotation runs.
+    progress(table, done, total) hears each chunk once it is committed.
+    """
+    with clinic_context(clinic):
+        rotation, resumed = keystore.begin_index_rotation(clinic.pk)
+        if not resumed:
+            with transaction.atomic():
+                record(Action.KEY, object_type="clinic-keys", object_id=clinic.pk,
+                       reason=f"index rotation started: new index key {rotation.new_key_id}")
+        keystore.wait_for_processes(rotation)
+        new_key = keystore.key_by_id(rotation.new_key_id)
+        rows = 0
+        for model, fields in indexed_models():
+            rows += _recompute_indexes(clinic, model, fields, new_key, rotation.progress.get(model._meta.db_table),
+                                       chunk_size, progress)
+        keystore.finish_index_rotation(clinic.pk)
+        with transaction.atomic():
+            record(Action.KEY, object_type="clinic-keys", object_id=clinic.pk,
+                   reason=f"index rotation done: {rows} rows re-indexed, old index key {rotation.old_key_id} destroyed")
+    return IndexRotationReport(rotation.old_key_id, rotation.new_key_id, rows, resumed)
+
+
+def _recompute_indexes(clinic, model, fields, key, last_pk, chunk_size, progress) -> int:
+    table = model._meta.db_table
+    rows = model.objects.order_by("pk")
+    total = rows.count()
+    done = rows.filter(pk__lte=last_pk).count() if last_pk is not None else 0
+    sources = [f.source for f in fields]
+    names = [f.name for f in fields]
+    recomputed = 0
+    while True:
+        with transaction.atomic():
+            # Locked, so a save racing this chunk lands after it, with its own index (PostgreSQL:
+            # row locks; SQLite: transaction_mode IMMEDIATE takes the write lock at BEGIN).
+            chunk = rows.select_for_update()
+            if last_pk is not None:
+                chunk = chunk.filter(pk__gt=last_pk)
+            chunk = list(chunk.only(*sources)[:chunk_size])
+            if not chunk:
+                break
+            for row in chunk:
+                for field in fields:
+                    setattr(row, field.attname, field.token_with(key, getattr(row, field.source)))
+            model.objects.bulk_update(chunk, names)
+        last_pk = chunk[-1].pk
+        keystore.record_index_progress(clinic.pk, table, last_pk)
+        recomputed += len(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(table, done, total)
+    return recomputed
 
 
 def shred_clinic(clinic: Clinic, reason: str) -> int:
