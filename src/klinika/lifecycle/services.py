@@ -74,7 +74,6 @@ def _recompute_indexes(clinic, model, fields, key, last_pk, chunk_size, progress
     total = rows.count()
     done = rows.filter(pk__lte=last_pk).count() if last_pk is not None else 0
     sources = [f.source for f in fields]
-    names = [f.name for f in fields]
     recomputed = 0
     while True:
         with transaction.atomic():
@@ -86,10 +85,7 @@ def _recompute_indexes(clinic, model, fields, key, last_pk, chunk_size, progress
             chunk = list(chunk.only(*sources)[:chunk_size])
             if not chunk:
                 break
-            for row in chunk:
-                for field in fields:
-                    setattr(row, field.attname, field.token_with(key, getattr(row, field.source)))
-            model.objects.bulk_update(chunk, names)
+            _write_indexes(model, fields, key, chunk)
         last_pk = chunk[-1].pk
         keystore.record_index_progress(clinic.pk, table, last_pk)
         recomputed += len(chunk)
@@ -97,6 +93,24 @@ def _recompute_indexes(clinic, model, fields, key, last_pk, chunk_size, progress
         if progress is not None:
             progress(table, done, total)
     return recomputed
+
+
+def _write_indexes(model, fields, key, chunk) -> None:
+    """One UPDATE per row, sent with executemany: bulk_update's CASE expressions cost ten times
+    more than the HMACs (5,000 patients: 10.5 s of 12 s)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    pk = model._meta.pk
+    params = [
+        [f.get_db_prep_value(f.token_with(key, getattr(row, f.source)), connection) for f in fields]
+        + [pk.get_db_prep_value(row.pk, connection)]
+        for row in chunk
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def shred_clinic(clinic: Clinic, reason: str) -> int:
