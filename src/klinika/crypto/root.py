@@ -232,7 +232,8 @@ def check_keystore_holds(clinics, alias: str, tables) -> None:
         named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise KeystoreMismatch(
             f"Keystore does not match the clinic database: {len(missing)} of {len(clinics)} clinics "
-            f"({named}) have no keys in the {alias} database: it is empty or another installation's. Restore the keystore that belongs to this clinic database from your backup (check "
+            f"({named}) have no keys in the {alias} database: it is empty or another installation's. "
+            f"Restore the keystore that belongs to this clinic database from your backup (check "
             f"KEYSTORE_DATABASE_URL or the data directory); nothing of theirs can be read without it."
         )
 
