@@ -33,7 +33,10 @@ class ClinicScopedQuerySet(models.QuerySet):
             tokens = field.tokens(clinic_id, value)  # two while the index key rotates: either matches
             if not tokens:
                 return self.none()
-            filters[field.name if len(tokens) == 1 else f"{field.name}__in"] = tokens[0] if len(tokens) == 1 else tokens
+            if len(tokens) == 1:
+                filters[field.name] = tokens[0]
+            else:
+                filters[f"{field.name}__in"] = tokens
         return self.filter(**filters)
 
 
