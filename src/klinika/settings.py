@@ -210,6 +210,9 @@ LOGGING = {
 # How long an unwrapped key may stay in a process's cache before it is looked up again,
 # so a shred elsewhere reaches every running process within this time.
 KLINIKA_KEY_CACHE_SECONDS = int(os.environ.get("KLINIKA_KEY_CACHE_SECONDS", 300))
+# How often a process asks the keystore whether a key was destroyed since (one query per
+# interval, shared by every read): an erasure or shred reaches every process within this time.
+KLINIKA_KEY_REVOCATION_SECONDS = float(os.environ.get("KLINIKA_KEY_REVOCATION_SECONDS", 2))
 KLINIKA_KEY_CACHE_SIZE = int(os.environ.get("KLINIKA_KEY_CACHE_SIZE", 50_000))
 KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
