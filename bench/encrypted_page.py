@@ -143,7 +143,7 @@ def populate(rows: int, seed: int, progress):
     from bench.plainapp.models import PlainPatient
     from klinika.patients.models import Patient
     from klinika.tenancy.context import clinic_context
-    from klinika.tenancy.services import create_clinic
+    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.synthetic import SyntheticPeople
 
     clinic = create_clinic("Przychodnia Benchmark", "bench")

@@ -235,7 +235,7 @@ def populate(args, sizes, progress):
     from klinika.accounts.models import User
     from klinika.records.codefiles import builtin_rows
     from klinika.tenancy.context import clinic_context
-    from klinika.tenancy.services import create_clinic
+    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.synthetic import SyntheticPeople
 
     clinic = create_clinic("Przychodnia Benchmark Wizyt", "bench-summary")

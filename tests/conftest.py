@@ -56,7 +56,7 @@ def _own_audit_witness_file(settings, tmp_path):
 
 @pytest.fixture
 def make_clinic(django_db_setup):
-    from klinika.tenancy.services import create_clinic
+    from klinika.lifecycle.services import create_clinic
 
     counter = iter(range(1, 10_000))
 

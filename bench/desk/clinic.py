@@ -59,7 +59,7 @@ def build(people, *, gynaecologists: int, others: int, registrars: int, seed: in
     from klinika.scheduling.slots import local_midnight
     from klinika.staff import services as staff_services
     from klinika.tenancy.context import clinic_context
-    from klinika.tenancy.services import create_clinic
+    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.demo import generated_npwz
 
     rng = random.Random(seed)

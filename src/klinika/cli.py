@@ -2,7 +2,7 @@
 
     klinika demo [--port N]        migrate, seed the demo clinic, serve it
     klinika serve [--port N]       serve klinika (production WSGI server)
-    klinika clinic create|list
+    klinika clinic create|invite|list
     klinika keys rotate|erase-subject|shred
     klinika audit verify|checkpoint
 
@@ -39,7 +39,7 @@ def main(argv=None):
         else:
             clinic_ref, argv = argv[0].split("=", 1)[1], argv[1:]
     if argv and argv[0] not in ("help", "--help", "-h", "version", "--version", "makemigrations"):
-        check_root_key_or_exit()
+        check_root_key_or_exit(clinics_in_database())
     if clinic_ref is not None:
         from klinika.tenancy.context import set_clinic
         from klinika.tenancy.services import find_clinic
@@ -57,6 +57,19 @@ def main(argv=None):
             sys.exit("klinika: the databases are not set up (or not up to date): run `klinika migrate` "
                      "and `klinika migrate --database keystore`, or `klinika demo` for the demo clinic")
         raise
+
+
+def clinics_in_database() -> dict:
+    """{id: slug} of the clinic database's clinics (none before it is migrated), for the start-up
+    check that the keystore holds their keys (crypto may not import tenancy: it is handed these)."""
+    from django.db import DatabaseError
+
+    from klinika.tenancy.models import Clinic
+
+    try:
+        return dict(Clinic.objects.values_list("pk", "slug"))
+    except DatabaseError:
+        return {}
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
     "klinika.crypto",
@@ -211,6 +210,9 @@ LOGGING = {
 # How long an unwrapped key may stay in a process's cache before it is looked up again,
 # so a shred elsewhere reaches every running process within this time.
 KLINIKA_KEY_CACHE_SECONDS = int(os.environ.get("KLINIKA_KEY_CACHE_SECONDS", 300))
+# How often a process asks the keystore whether a key was destroyed since (one query per
+# interval, shared by every read): an erasure or shred reaches every process within this time.
+KLINIKA_KEY_REVOCATION_SECONDS = float(os.environ.get("KLINIKA_KEY_REVOCATION_SECONDS", 2))
 KLINIKA_KEY_CACHE_SIZE = int(os.environ.get("KLINIKA_KEY_CACHE_SIZE", 50_000))
 KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
@@ -260,3 +262,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 15))
 DEFAULT_FROM_EMAIL = os.environ.get("KLINIKA_FROM_EMAIL", "klinika@localhost")
 # The address patients' reply links point at (reminders are sent outside any request).
 KLINIKA_PUBLIC_URL = os.environ.get("KLINIKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+
+# --- accounts --- How long an invitation link (a new clinic's administrator, new staff) stays valid.
+KLINIKA_INVITATION_HOURS = int(os.environ.get("KLINIKA_INVITATION_HOURS", 72))

@@ -8,4 +8,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from klinika.crypto.root import check_root_key_or_exit  # noqa: E402
 
 application = get_wsgi_application()
-check_root_key_or_exit()
+
+from klinika.cli import clinics_in_database  # noqa: E402 (needs the apps loaded)
+
+check_root_key_or_exit(clinics_in_database())

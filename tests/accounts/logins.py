@@ -4,9 +4,8 @@ import time
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from klinika.accounts.models import User
+from klinika.accounts.models import TOTPDevice, User
 from klinika.accounts.roles import Role
 
 PASSWORD = "correct-horse-battery-9"

@@ -29,7 +29,8 @@ def operator():
 def _verified_client(user):
     """A logged-in client; the operator's TOTP step is done by binding a confirmed device."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from klinika.accounts.models import TOTPDevice
 
     client = Client()
     client.force_login(user, backend="klinika.accounts.backends.StaffBackend")

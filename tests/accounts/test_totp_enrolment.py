@@ -3,8 +3,8 @@ import re
 
 import pytest
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from klinika.accounts.models import TOTPDevice
 from tests.accounts.logins import submit_code, submit_password, totp_code
 
 pytestmark = pytest.mark.django_db

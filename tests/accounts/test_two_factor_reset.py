@@ -4,9 +4,9 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from klinika.accounts import support
+from klinika.accounts.models import TOTPDevice
 from klinika.accounts.roles import Role
 from klinika.audit.models import Action, AuditEvent
 from klinika.tenancy.context import cross_clinic

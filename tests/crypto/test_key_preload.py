@@ -16,7 +16,8 @@ def test_a_cold_page_reads_all_its_keys_in_one_keystore_query(in_clinic, people)
     with CaptureQueriesContext(connections["keystore"]) as cold:
         patients = list(Patient.objects.order_by("id"))
     assert all(p.last_name and p.last_name is not ERASED for p in patients)
-    assert len(cold.captured_queries) <= 2  # the data keys, and their KEK once
+    key_queries = [q for q in cold.captured_queries if "keyrevocation" not in q["sql"]]  # the 2 s poll may fall here
+    assert len(key_queries) <= 2  # the data keys, and their KEK once
 
 
 def test_a_chunked_read_preloads_per_chunk(in_clinic, people):

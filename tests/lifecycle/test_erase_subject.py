@@ -43,3 +43,18 @@ def test_an_erased_record_cannot_be_saved_back(populated):
         erased = Patient.objects.get(pk=victim.pk)
         with pytest.raises(KeyDestroyed):
             erased.save()
+
+
+def test_erasing_a_staff_member_drops_their_practitioners_licence_index(clinic, people):
+    """The licence is encrypted under the staff member's key, on another row: its index goes too."""
+    from klinika.staff.models import Practitioner
+    from tests.notify.booking import add_practitioner
+
+    with clinic_context(clinic):
+        practitioner = add_practitioner(clinic, people)
+        licence = practitioner.licence_number
+        assert Practitioner.objects.matching(licence_number=licence).exists()
+    assert erase_subject(clinic, practitioner.staff.subject_ref, reason="left the clinic")
+    with clinic_context(clinic):
+        assert Practitioner.objects.get(pk=practitioner.pk).licence_index is None
+        assert not Practitioner.objects.matching(licence_number=licence).exists()

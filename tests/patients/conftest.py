@@ -15,7 +15,8 @@ PASSWORD = "correct-horse-battery"
 def verified_client(user, language="en") -> Client:
     """A logged-in client past the second factor (a confirmed TOTP device bound to the session)."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from klinika.accounts.models import TOTPDevice
 
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch's choice

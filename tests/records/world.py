@@ -7,9 +7,8 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from klinika.accounts.models import StaffMember, User
+from klinika.accounts.models import StaffMember, TOTPDevice, User
 from klinika.accounts.roles import Role
 from klinika.accounts.tokens import create_token
 from klinika.patients.models import Patient

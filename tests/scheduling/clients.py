@@ -2,8 +2,8 @@
 from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from klinika.accounts.models import TOTPDevice
 from klinika.accounts.tokens import create_token
 
 

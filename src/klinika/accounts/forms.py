@@ -1,7 +1,10 @@
 import re
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+
+from klinika.accounts.roles import CLINIC_ROLES
 
 
 class LoginForm(forms.Form):
@@ -36,3 +39,42 @@ class ResetTwoFactorForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("What the token is for"), max_length=80)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=365)
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new login's name and first password (checked by Django's password validators, for this user)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name", "autofocus": True}))
+    last_name = forms.CharField(label=_("Last name"), max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    password1 = forms.CharField(label=_("New password"), max_length=200, strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password again"), max_length=200, strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password2(self):
+        password1, password2 = self.cleaned_data.get("password1"), self.cleaned_data["password2"]
+        if password1 and password1 != password2:
+            raise forms.ValidationError(_("The two passwords differ. Type the same password twice."),
+                                        code="password_mismatch")
+        password_validation.validate_password(password2, self.user)
+        return password2
+
+
+class InviteStaffForm(forms.Form):
+    login = forms.CharField(label=_("Login"), max_length=60)
+    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in CLINIC_ROLES])
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+
+    def clean_login(self):
+        login = self.cleaned_data["login"].strip()
+        if any(c.isspace() for c in login):
+            raise forms.ValidationError(_("A login has no spaces."), code="invalid")
+        return login

@@ -14,6 +14,8 @@ from klinika.accounts.views import SEEN_COOKIE, fully_logged_in
 # outside the demo, 2FA-verified) user.
 PUBLIC_URL_NAMES = {
     "login", "login-verify", "set_language", "healthz",
+    # An invitation link: the new login has no password yet; the token in the address is the key.
+    "invitation",
     # A reminder's confirm/cancel link: patients have no login; the token in the address is the key.
     "reminders:reply",
 }

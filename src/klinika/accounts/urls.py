@@ -1,11 +1,12 @@
 from django.urls import path
 
-from klinika.accounts import staff_views, token_views, views
+from klinika.accounts import invitation_views, staff_views, token_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.verify_view, name="login-verify"),
     path("logout/", views.logout_view, name="logout"),
+    path("invitation/<str:token>/", invitation_views.invitation_view, name="invitation"),
     path("accounts/", staff_views.account_list, name="staff-accounts"),
     path("accounts/<int:user_id>/", staff_views.account_page, name="staff-account"),
     path("accounts/<int:user_id>/reset-two-factor/", staff_views.reset_two_factor, name="staff-account-reset-2fa"),

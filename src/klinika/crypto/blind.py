@@ -33,9 +33,20 @@ def normalise_email(value: str) -> str:
 
 
 def compute(clinic_id: UUID, label: str, normalised: str) -> bytes:
+    """The index a value is stored with: under the clinic's newest index key."""
+    return compute_with(keystore.index_keys(clinic_id)[0], label, normalised)
+
+
+def compute_all(clinic_id: UUID, label: str, normalised: str) -> list[bytes]:
+    """Every index a stored value may carry: one while the clinic has one index key, two while
+    `keys rotate --index` recomputes its indexes (a search looks for either)."""
+    return [compute_with(key, label, normalised) for key in keystore.index_keys(clinic_id)]
+
+
+def compute_with(key: keystore.UnwrappedKey, label: str, normalised: str) -> bytes:
     """HMAC-SHA256(index key, label | normalised), from the key's precomputed pads (same bytes
     as hmac.new(key, message, sha256), without keying a new HMAC on every call)."""
-    inner, outer = keystore.clinic_key(clinic_id, keystore.Purpose.INDEX).hmac_pads
+    inner, outer = key.hmac_pads
     inner = inner.copy()
     inner.update(label.encode() + b"|" + normalised.encode())
     outer = outer.copy()

@@ -237,12 +237,24 @@ class BlindIndexField(models.BinaryField):
         return f"{self.model._meta.db_table}.{self.source}"
 
     def token(self, clinic_id, value) -> bytes | None:
+        """The index `value` is stored with."""
+        normalised = self._normalised(value)
+        return None if normalised is None else blind.compute(clinic_id, self.label(), normalised)
+
+    def _normalised(self, value) -> str | None:
         if value is None or value is ERASED:
             return None
-        normalised = NORMALISERS[self.normaliser](str(value))
-        if not normalised:
-            return None
-        return blind.compute(clinic_id, self.label(), normalised)
+        return NORMALISERS[self.normaliser](str(value)) or None
+
+    def tokens(self, clinic_id, value) -> list[bytes]:
+        """Every index `value` may be stored under (two while the clinic's index key rotates)."""
+        normalised = self._normalised(value)
+        return [] if normalised is None else blind.compute_all(clinic_id, self.label(), normalised)
+
+    def token_with(self, key, value) -> bytes | None:
+        """The index of `value` under one given index key (an index rotation recomputing rows)."""
+        normalised = self._normalised(value)
+        return None if normalised is None else blind.compute_with(key, self.label(), normalised)
 
     def pre_save(self, model_instance, add):
         token = self.token(model_instance.clinic_id, getattr(model_instance, self.source))

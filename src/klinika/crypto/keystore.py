@@ -6,6 +6,8 @@ process (see cache.py); a read never calls the keystore when its key is cached.
 import hashlib
 import hmac
 import os
+import threading
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -14,11 +16,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from klinika.crypto.cache import KeyCache
 from klinika.crypto.errors import KeyDestroyed, KeyNotFound
-from klinika.crypto.models import AuditChainStart, AuditWitness, DataKey, KeyEncryptionKey, KeyState
+from klinika.crypto.models import (
+    AuditChainStart,
+    AuditWitness,
+    DataKey,
+    IndexRotation,
+    KeyEncryptionKey,
+    KeyRevocation,
+    KeyState,
+)
 from klinika.crypto.root import provider
 
 DB = "keystore"
@@ -130,6 +141,8 @@ def _hmac_pads(material: bytes) -> tuple:
 
 def key_by_raw_id(raw_id: bytes) -> UnwrappedKey:
     """The key a ciphertext names (its 16 id bytes); cached, so reads skip the keystore."""
+    if time.monotonic() >= _revocations.due:
+        poll_revocations()
     key = _cache.get(raw_id)
     if key is None:
         row = DataKey.objects.using(DB).filter(key_id=UUID(bytes=raw_id)).first()
@@ -145,6 +158,8 @@ def preload(raw_ids) -> None:
 
     Shredded keys are skipped: a read of their values still raises KeyDestroyed, one by one.
     """
+    if time.monotonic() >= _revocations.due:
+        poll_revocations()
     missing = [UUID(bytes=raw_id) for raw_id in _cache.missing(raw_ids)]
     for start in range(0, len(missing), 500):
         for row in DataKey.objects.using(DB).filter(key_id__in=missing[start:start + 500]):
@@ -287,6 +302,7 @@ def rotate_clinic(clinic_id: UUID) -> RotationReport:
             state=KeyState.RETIRED
         )
         dek = _wrap_new(clinic_id, Purpose.DATA)
+        bump_revocations()
     forget_cached_keys()
     _scrub_freed_space()
     return RotationReport(old.key_id, new.key_id, rewrapped, dek.key_id)
@@ -304,6 +320,7 @@ def shred_clinic(clinic_id: UUID) -> int:
             .exclude(state=KeyState.DESTROYED)
             .update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=now)
         )
+        bump_revocations()
     forget_cached_keys()
     _scrub_freed_space()
     return count
@@ -318,6 +335,7 @@ def erase_subject(clinic_id: UUID, subject_ref: UUID) -> bool:
             .exclude(state=KeyState.DESTROYED)
             .update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=timezone.now())
         )
+        bump_revocations()
     forget_cached_keys()
     _scrub_freed_space()
     return count > 0
@@ -337,3 +355,125 @@ def _scrub_freed_space():
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         elif connection.vendor == "postgresql":
             cursor.execute(f"VACUUM {KeyEncryptionKey._meta.db_table}, {DataKey._meta.db_table}")
+
+
+# --------------------------------------------------------------------------- revocation
+# A key destroyed by another process (erase-subject, shred, an index rotation) must stop
+# working here within seconds, not after the cache lifetime, and without a keystore query per
+# read: every read compares the clock with `due`; once per interval one query reads the
+# keystore's revocation counter, and when it moved every cached key is dropped.
+
+
+class _RevocationPoll:
+    due = 0.0  # time.monotonic() of the next look at the counter; 0: look on the next read
+    generation = None  # the counter as last seen by this process
+    lock = threading.Lock()
+
+
+_revocations = _RevocationPoll()
+
+
+def poll_revocations() -> None:
+    """Read the revocation counter (once per KLINIKA_KEY_REVOCATION_SECONDS, whichever thread
+    gets here first) and drop every cached key if it moved. Fails closed: a keystore that cannot
+    be asked raises, here and on the next read, instead of leaving stale keys in use."""
+    poll = _revocations
+    if not poll.lock.acquire(blocking=False):
+        return  # another thread is asking right now; this read uses keys at most one interval old
+    try:
+        if time.monotonic() < poll.due:
+            return
+        generation = KeyRevocation.objects.using(DB).filter(pk=1).values_list("generation", flat=True).first() or 0
+        if poll.generation is not None and generation != poll.generation:
+            forget_cached_keys()
+        poll.generation = generation
+        poll.due = time.monotonic() + settings.KLINIKA_KEY_REVOCATION_SECONDS
+    finally:
+        poll.lock.release()
+
+
+def bump_revocations() -> None:
+    """Tell every process to drop its cached keys (call inside the transaction that destroys)."""
+    if not KeyRevocation.objects.using(DB).filter(pk=1).update(generation=F("generation") + 1):
+        KeyRevocation.objects.using(DB).get_or_create(pk=1, defaults={"generation": 1})
+
+
+# --------------------------------------------------------------------------- index keys
+# Index rotation: a new index key, every blind index recomputed with it, the old one destroyed.
+# While it runs the new key is PENDING: new indexes are computed with it and searches try both
+# keys, so search stays right whichever key a row's indexes were computed with.
+
+_INDEX_KEYS = "index-keys"  # the _active entry naming a clinic's index keys, pending first
+
+
+def index_keys(clinic_id: UUID) -> tuple[UnwrappedKey, ...]:
+    """The clinic's live index keys: the first computes new indexes, a search tries each."""
+    raw_ids = _active.get((clinic_id, _INDEX_KEYS))
+    if raw_ids is None:
+        rows = list(DataKey.objects.using(DB).filter(
+            clinic_id=clinic_id, purpose=Purpose.INDEX, state__in=(KeyState.ACTIVE, KeyState.PENDING)))
+        if not rows:
+            _active_kek(clinic_id)  # raises the precise reason (shredded, or never created)
+            raise KeyNotFound(f"Clinic {clinic_id} has no active index key.")
+        rows.sort(key=lambda row: row.state != KeyState.PENDING)
+        for row in rows:
+            _cache.put(row.key_id.bytes, _unwrap(row))
+        raw_ids = tuple(row.key_id.bytes for row in rows)
+        _active.put((clinic_id, _INDEX_KEYS), raw_ids)
+    return tuple(key_by_raw_id(raw_id) for raw_id in raw_ids)
+
+
+def begin_index_rotation(clinic_id: UUID) -> tuple[IndexRotation, bool]:
+    """The clinic's rotation under way, or a new one with a new PENDING index key.
+
+    Returns (rotation, resumed). Other processes learn of the new key at their next revocation
+    poll; wait_for_processes() waits that long before any index is recomputed.
+    """
+    with transaction.atomic(using=DB):
+        rotation = IndexRotation.objects.using(DB).select_for_update().filter(clinic_id=clinic_id).first()
+        if rotation is not None:
+            return rotation, True
+        old = DataKey.objects.using(DB).filter(
+            clinic_id=clinic_id, purpose=Purpose.INDEX, state=KeyState.ACTIVE).first()
+        if old is None:
+            _active_kek(clinic_id)
+            raise KeyNotFound(f"Clinic {clinic_id} has no active index key.")
+        kek = _active_kek(clinic_id)
+        new = DataKey(clinic_id=clinic_id, purpose=Purpose.INDEX, kek_id=kek.key_id, state=KeyState.PENDING)
+        nonce = os.urandom(12)
+        new.wrapped = nonce + AESGCM(_kek_material(kek)).encrypt(
+            nonce, os.urandom(32), _dek_aad(clinic_id, new.key_id, Purpose.INDEX))
+        new.save(using=DB)
+        rotation = IndexRotation.objects.using(DB).create(
+            clinic_id=clinic_id, old_key_id=old.key_id, new_key_id=new.key_id)
+        bump_revocations()
+    forget_cached_keys()
+    return rotation, False
+
+
+def wait_for_processes(rotation: IndexRotation) -> None:
+    """Until every running process computes new indexes with the pending key: two polling
+    intervals after the rotation began (one to notice, one for requests already under way)."""
+    ready = rotation.started_at.timestamp() + 2 * settings.KLINIKA_KEY_REVOCATION_SECONDS
+    time.sleep(max(0.0, ready - time.time()))
+
+
+def record_index_progress(clinic_id: UUID, table: str, last_pk) -> None:
+    with transaction.atomic(using=DB):
+        rotation = IndexRotation.objects.using(DB).select_for_update().get(clinic_id=clinic_id)
+        rotation.progress[table] = last_pk
+        rotation.save(using=DB, update_fields=["progress"])
+
+
+def finish_index_rotation(clinic_id: UUID) -> IndexRotation:
+    """The pending key becomes the only index key; the old one is destroyed."""
+    with transaction.atomic(using=DB):
+        rotation = IndexRotation.objects.using(DB).select_for_update().get(clinic_id=clinic_id)
+        DataKey.objects.using(DB).filter(key_id=rotation.old_key_id).update(
+            state=KeyState.DESTROYED, wrapped=None, destroyed_at=timezone.now())
+        DataKey.objects.using(DB).filter(key_id=rotation.new_key_id).update(state=KeyState.ACTIVE)
+        rotation.delete()
+        bump_revocations()
+    forget_cached_keys()
+    _scrub_freed_space()
+    return rotation

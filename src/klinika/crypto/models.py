@@ -20,6 +20,9 @@ class KeyState(models.TextChoices):
     ACTIVE = "active"  # used for new writes and for reads
     RETIRED = "retired"  # reads only (after rotation)
     DESTROYED = "destroyed"  # material gone: crypto-shredded
+    # A new index key while `keys rotate --index` recomputes the blind indexes: new indexes are
+    # computed with it, searches try it and the active one (keystore.index_keys).
+    PENDING = "pending"
 
 
 class KeyEncryptionKey(models.Model):
@@ -108,3 +111,28 @@ class AuditChainStart(models.Model):
     keyed_from = models.PositiveBigIntegerField()
     head_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+class KeyRevocation(models.Model):
+    """One counter, raised whenever a key is destroyed or the index keys change.
+
+    Every process reads it at most every KLINIKA_KEY_REVOCATION_SECONDS and drops its cached keys
+    when it moved (keystore.poll_revocations): an erasure or shred done elsewhere reaches every
+    running process within seconds, at one cheap query per interval rather than one per read.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generation = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+
+class IndexRotation(models.Model):
+    """A blind-index rotation under way (`klinika keys rotate CLINIC --index`).
+
+    Kept until the old index key is destroyed, so a rotation stopped halfway resumes where it
+    left off: `progress` maps each table to the last primary key already recomputed.
+    """
+
+    clinic_id = models.UUIDField(primary_key=True)
+    old_key_id = models.UUIDField()
+    new_key_id = models.UUIDField()
+    progress = models.JSONField(default=dict)
+    started_at = models.DateTimeField(auto_now_add=True)

@@ -165,11 +165,13 @@ def reset_provider():
     provider.cache_clear()
 
 
-def check_root_key():
+def check_root_key(clinics=None):
     """Make sure the root key is there and is the keystore's; create it on a first run.
 
     A first run is a keystore that holds no key yet. Only then is a missing key file made:
     a keystore that cannot be reached, or one holding keys, never gets a new root key.
+    `clinics` ({id: slug}, from the clinic database) must each have keys in the keystore: a
+    keystore replaced by an empty or another one is refused before anything is recorded in it.
     Raises RootKeyError with a message naming the cause and the fix.
     """
     from django.db import DatabaseError, connections, router
@@ -186,6 +188,8 @@ def check_root_key():
             f"Keystore unreachable: cannot open the {alias} database ({reason}); check "
             f"KEYSTORE_DATABASE_URL (or the data directory) and that the database server runs."
         ) from None
+    if clinics:
+        check_keystore_holds(clinics, alias, tables)
     if RootKeyCheck._meta.db_table not in tables:
         # Not migrated yet: the first run. The post_migrate hook records the fingerprint.
         root.create_if_missing()
@@ -215,9 +219,32 @@ def check_root_key():
         )
 
 
-def check_root_key_or_exit():
+def check_keystore_holds(clinics, alias: str, tables) -> None:
+    """Every clinic of the clinic database has a key-encryption key here (a shredded clinic keeps
+    its destroyed one): otherwise every page of its data would fail, one by one, at run time."""
+    from klinika.crypto.models import KeyEncryptionKey
+
+    known = set()
+    if KeyEncryptionKey._meta.db_table in tables:
+        known = set(KeyEncryptionKey.objects.using(alias).values_list("clinic_id", flat=True).distinct())
+    missing = sorted(slug for clinic_id, slug in clinics.items() if clinic_id not in known)
+    if missing:
+        named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise KeystoreMismatch(
+            f"Keystore does not match the clinic database: {len(missing)} of {len(clinics)} clinics "
+            f"({named}) have no keys in the {alias} database: it is empty or another installation's. "
+            f"Restore the keystore that belongs to this clinic database from your backup (check "
+            f"KEYSTORE_DATABASE_URL or the data directory); nothing of theirs can be read without it."
+        )
+
+
+class KeystoreMismatch(RootKeyError):
+    """The keystore lacks keys the clinic database refers to."""
+
+
+def check_root_key_or_exit(clinics=None):
     try:
-        check_root_key()
+        check_root_key(clinics)
     except RootKeyError as exc:
         sys.stderr.write(f"klinika: {exc}\n")
         raise SystemExit(2) from None

@@ -30,10 +30,13 @@ class ClinicScopedQuerySet(models.QuerySet):
         filters = {}
         for source, value in values.items():
             field = blind_index_for(self.model, source)
-            token = field.token(clinic_id, value)
-            if token is None:
+            tokens = field.tokens(clinic_id, value)  # two while the index key rotates: either matches
+            if not tokens:
                 return self.none()
-            filters[field.name] = token
+            if len(tokens) == 1:
+                filters[field.name] = tokens[0]
+            else:
+                filters[f"{field.name}__in"] = tokens
         return self.filter(**filters)
 
 

@@ -1,32 +1,5 @@
-"""Clinic lifecycle operations that belong to tenancy (creating a clinic and its keys)."""
-from django.db import transaction
-from django.utils.text import slugify
-
-from klinika.audit.models import Action
-from klinika.audit.services import record
-from klinika.crypto import keystore
+"""Finding clinics. Creating one (with its keys and audit events) is lifecycle.services.create_clinic."""
 from klinika.tenancy.models import Clinic
-
-
-class ClinicExists(ValueError):
-    pass
-
-
-def create_clinic(name: str, slug: str | None = None, *, is_demo: bool = False) -> Clinic:
-    """A new clinic with its own key hierarchy. Keys are made first: a clinic row never exists without keys."""
-    name = name.strip()
-    if not name:
-        raise ValueError("A clinic needs a name")
-    slug = slugify(slug or name)[:60]
-    if Clinic.objects.filter(slug=slug).exists():
-        raise ClinicExists(f"A clinic with the slug {slug!r} already exists; choose another --slug")
-    clinic = Clinic(name=name, slug=slug, is_demo=is_demo)
-    keystore.create_clinic_keys(clinic.pk)
-    with transaction.atomic():
-        clinic.save()
-        record(Action.CREATE, object_type="clinic", object_id=clinic.pk, clinic_id=None)
-        record(Action.KEY, object_type="clinic-keys", object_id=clinic.pk, reason="created", clinic_id=clinic.pk)
-    return clinic
 
 
 def find_clinic(ref: str) -> Clinic:

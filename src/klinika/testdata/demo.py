@@ -17,9 +17,9 @@ from klinika.accounts.roles import Role
 from klinika.audit.context import Actor, acting_as, batch_scope
 from klinika.audit.models import Action
 from klinika.audit.services import flush, record
+from klinika.lifecycle.services import create_clinic
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
-from klinika.tenancy.services import create_clinic
 from klinika.testdata.demo_appointments import seed_appointments
 from klinika.testdata.demo_desk import Desk
 from klinika.testdata.demo_patients import register_demo_patients

@@ -1,6 +1,7 @@
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from klinika.crypto.errors import KlinikaCryptoError
 from klinika.lifecycle import services
@@ -14,6 +15,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         rotate = sub.add_parser("rotate", help="new KEK and data key; re-wraps keys, rewrites no data")
         rotate.add_argument("clinic", help="clinic slug or id")
+        rotate.add_argument("--index", action="store_true",
+                            help="rotate the index key instead: every blind index recomputed, the old key destroyed "
+                                 "(old backups stop matching the live keystore; resumes if interrupted)")
         erase = sub.add_parser("erase-subject", help="destroy one person's key (patient or staff)")
         erase.add_argument("clinic")
         erase.add_argument("subject", help="the person's subject reference (UUID)")
@@ -29,7 +33,9 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from None
         try:
-            if action == "rotate":
+            if action == "rotate" and options["index"]:
+                self.rotate_index(clinic)
+            elif action == "rotate":
                 report = services.rotate_keys(clinic)
                 self.stdout.write(
                     f"rotated keys of {clinic.slug}: KEK {report.old_kek} -> {report.new_kek}, "
@@ -56,6 +62,22 @@ class Command(BaseCommand):
                     f"shredded {clinic.slug}: {count} keys destroyed; its data is now unreadable everywhere")
         except KlinikaCryptoError as exc:
             raise CommandError(str(exc)) from None
+
+    def rotate_index(self, clinic):
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=True, disable=not self.stdout.isatty()) as progress:
+            bars = {}
+
+            def advance(table, done, total):
+                if table not in bars:
+                    bars[table] = progress.add_task(table, total=total)
+                progress.update(bars[table], completed=done, total=total)
+
+            report = services.rotate_index_key(clinic, progress=advance)
+        resumed = " (resumed an interrupted rotation)" if report.resumed else ""
+        self.stdout.write(
+            f"rotated the index key of {clinic.slug}{resumed}: {report.rows} rows re-indexed under {report.new_key}, "
+            f"old index key {report.old_key} destroyed")
 
     @staticmethod
     def stdin_isatty():
