@@ -141,9 +141,9 @@ def populate(rows: int, seed: int, progress):
     from django.db import connection
 
     from bench.plainapp.models import PlainPatient
+    from klinika.lifecycle.services import create_clinic
     from klinika.patients.models import Patient
     from klinika.tenancy.context import clinic_context
-    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.synthetic import SyntheticPeople
 
     clinic = create_clinic("Przychodnia Benchmark", "bench")

@@ -233,9 +233,9 @@ def populate(args, sizes, progress):
     import itertools
 
     from klinika.accounts.models import User
+    from klinika.lifecycle.services import create_clinic
     from klinika.records.codefiles import builtin_rows
     from klinika.tenancy.context import clinic_context
-    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.synthetic import SyntheticPeople
 
     clinic = create_clinic("Przychodnia Benchmark Wizyt", "bench-summary")

@@ -55,11 +55,11 @@ def build(people, *, gynaecologists: int, others: int, registrars: int, seed: in
     from klinika.accounts.models import StaffMember, User
     from klinika.accounts.roles import Role
     from klinika.audit.context import Actor, acting_as
+    from klinika.lifecycle.services import create_clinic
     from klinika.scheduling.services import setup as setup_services
     from klinika.scheduling.slots import local_midnight
     from klinika.staff import services as staff_services
     from klinika.tenancy.context import clinic_context
-    from klinika.lifecycle.services import create_clinic
     from klinika.testdata.demo import generated_npwz
 
     rng = random.Random(seed)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from klinika.accounts import services
 from klinika.accounts.models import Invitation, StaffMember, User
 from klinika.accounts.roles import Role
-from klinika.accounts.sessions import PENDING_USER_KEY
+from klinika.accounts.services.sessions import PENDING_USER_KEY
 from klinika.audit.models import Action, AuditEvent
 from klinika.lifecycle.services import create_clinic_with_admin
 from klinika.tenancy.context import clinic_context, cross_clinic

@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from klinika.accounts import policy, support
+from klinika.accounts import policy
 from klinika.accounts.models import SupportGrant, User
 from klinika.accounts.roles import Role
+from klinika.accounts.services import support
 from klinika.audit.models import AuditEvent
 from klinika.tenancy.context import clinic_context
 

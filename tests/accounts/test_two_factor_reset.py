@@ -5,9 +5,9 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from klinika.accounts import support
 from klinika.accounts.models import TOTPDevice
 from klinika.accounts.roles import Role
+from klinika.accounts.services import support
 from klinika.audit.models import Action, AuditEvent
 from klinika.tenancy.context import cross_clinic
 from tests.accounts.logins import submit_code, submit_password, totp_code

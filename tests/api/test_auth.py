@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from klinika.accounts.models import ApiToken, User
 from klinika.accounts.roles import Role
-from klinika.accounts.tokens import create_token, revoke_token
+from klinika.accounts.services.tokens import create_token, revoke_token
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.audit.models import AuditEvent
 from klinika.patients.models import Patient, PatientIdentifier
 from klinika.tenancy.context import clinic_context

@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.test import Client
 
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.audit.models import AuditEvent
 from klinika.patients.models import Patient, PatientIdentifier, PatientMerge
 from klinika.tenancy.context import clinic_context

@@ -1,7 +1,7 @@
 """Markup and Polish letters in names round-trip exactly and are escaped wherever they are shown."""
 import pytest
 
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from klinika.accounts.models import User
 from klinika.accounts.roles import Role
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.patients import services
 from klinika.patients.models import Patient, PatientMerge
 from klinika.tenancy.context import clinic_context

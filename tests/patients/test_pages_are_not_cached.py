@@ -2,7 +2,7 @@
 import pytest
 from django.test import Client
 
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 
 pytestmark = pytest.mark.django_db
 

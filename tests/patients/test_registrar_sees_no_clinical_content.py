@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from klinika.accounts.models import StaffMember
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.scheduling.models import Appointment, VisitType
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context

@@ -10,7 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from klinika.accounts.models import StaffMember, TOTPDevice, User
 from klinika.accounts.roles import Role
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 from klinika.patients.models import Patient
 from klinika.scheduling.models import Appointment
 from klinika.scheduling.services import setup as setup_services

@@ -4,7 +4,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from klinika.accounts.models import TOTPDevice
-from klinika.accounts.tokens import create_token
+from klinika.accounts.services.tokens import create_token
 
 
 def logged_in(user, language=None) -> Client:

@@ -1,9 +1,9 @@
 """A vendor operator under a support grant sees calendars (to debug them) but no reasons, and changes nothing."""
 import pytest
 
-from klinika.accounts import support
 from klinika.accounts.models import User
 from klinika.accounts.roles import Role
+from klinika.accounts.services import support
 from klinika.scheduling.models import Appointment
 from klinika.tenancy.context import clinic_context
 from tests.scheduling.booking import book_next

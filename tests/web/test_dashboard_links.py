@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from klinika.accounts import support
 from klinika.accounts.models import User
 from klinika.accounts.roles import Role
+from klinika.accounts.services import support
 from tests.scheduling.clients import logged_in
 from tests.scheduling.world import build
 

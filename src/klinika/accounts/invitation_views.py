@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 
 from klinika.accounts import services
 from klinika.accounts.forms import AcceptInvitationForm
-from klinika.accounts.sessions import PENDING_USER_KEY
+from klinika.accounts.services.sessions import PENDING_USER_KEY
 from klinika.accounts.views import FAILURES, page_methods
 
 

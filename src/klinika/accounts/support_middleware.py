@@ -1,4 +1,4 @@
-from klinika.accounts.support import SUPPORT_SESSION_KEY, active_grant
+from klinika.accounts.services.support import SUPPORT_SESSION_KEY, active_grant
 
 
 class SupportGrantMiddleware:

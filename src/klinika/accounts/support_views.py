@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from klinika.accounts import support
 from klinika.accounts.models import SupportGrant
 from klinika.accounts.policy import can, require
+from klinika.accounts.services import support
 
 
 class GrantForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 
-from klinika.accounts.tokens import resolve_token
+from klinika.accounts.services.tokens import resolve_token
 
 
 class ApiTokenMiddleware:

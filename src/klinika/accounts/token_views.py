@@ -7,10 +7,10 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from klinika.accounts import tokens
 from klinika.accounts.forms import ApiTokenForm
 from klinika.accounts.models import ApiToken
 from klinika.accounts.policy import require
+from klinika.accounts.services import tokens
 
 
 @require_http_methods(["GET", "POST"])

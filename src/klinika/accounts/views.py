@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from klinika.accounts import services
 from klinika.accounts.forms import LoginForm, TokenForm
-from klinika.accounts.sessions import PENDING_USER_KEY as PENDING
+from klinika.accounts.services.sessions import PENDING_USER_KEY as PENDING
 
 FAILURES = "klinika_token_failures"
 SEEN_COOKIE = "klinika_seen"

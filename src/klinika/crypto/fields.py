@@ -104,12 +104,12 @@ class EncryptedField(models.Field):
         if value is ERASED:
             raise KeyDestroyed(f"{self.model.__name__}.{self.name} was erased and cannot be saved again")
         key = envelope.write_key(model_instance.clinic_id, model_instance.encryption_subject_ref())
-        return _Ciphertext(envelope.encrypt(self.to_bytes(self.to_python(value)), key, self.aad_suffix))
+        return Ciphertext(envelope.encrypt(self.to_bytes(self.to_python(value)), key, self.aad_suffix))
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None:
             return None
-        if isinstance(value, _Ciphertext):
+        if isinstance(value, Ciphertext):
             return connection.Database.Binary(bytes(value))
         raise FieldError(
             f"{self.model.__name__}.{self.name} is encrypted: write it with save() (which encrypts), "
@@ -134,7 +134,7 @@ class EncryptedField(models.Field):
         return "" if value is None else str(value)
 
 
-class _Ciphertext(bytes):
+class Ciphertext(bytes):
     """Marks bytes produced by pre_save, so nothing unencrypted reaches the database."""
 
 

@@ -30,7 +30,7 @@ from klinika.crypto.models import (
     KeyRevocation,
     KeyState,
 )
-from klinika.crypto.root import provider
+from klinika.crypto.root import kek_aad, provider
 
 DB = "keystore"
 Purpose = DataKey.Purpose
@@ -61,10 +61,6 @@ def forget_cached_keys():
     _keks.clear()
 
 
-def _kek_aad(clinic_id: UUID, kek_id: UUID) -> bytes:
-    return b"klinika/kek/v1|" + clinic_id.bytes + kek_id.bytes
-
-
 def _dek_aad(clinic_id: UUID, key_id: UUID, purpose: str) -> bytes:
     return b"klinika/key/v1|" + clinic_id.bytes + key_id.bytes + purpose.encode()
 
@@ -72,7 +68,7 @@ def _dek_aad(clinic_id: UUID, key_id: UUID, purpose: str) -> bytes:
 def _kek_material(kek: KeyEncryptionKey) -> bytes:
     if kek.state == KeyState.DESTROYED or kek.wrapped is None:
         raise KeyDestroyed(f"The key-encryption key of clinic {kek.clinic_id} was shredded.")
-    return provider().unwrap(bytes(kek.wrapped), _kek_aad(kek.clinic_id, kek.key_id))
+    return provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, kek.key_id))
 
 
 def _active_kek(clinic_id: UUID) -> KeyEncryptionKey:
@@ -104,7 +100,7 @@ def create_clinic_keys(clinic_id: UUID) -> None:
     """A new clinic's KEK and its clinic-wide keys."""
     with transaction.atomic(using=DB):
         kek = KeyEncryptionKey(clinic_id=clinic_id)
-        kek.wrapped = provider().wrap(os.urandom(32), _kek_aad(clinic_id, kek.key_id))
+        kek.wrapped = provider().wrap(os.urandom(32), kek_aad(clinic_id, kek.key_id))
         kek.save(using=DB)
         for purpose in (Purpose.DATA, Purpose.INDEX, Purpose.SIGNING, Purpose.AUDIT):
             _wrap_new(clinic_id, purpose)
@@ -281,7 +277,7 @@ def rotate_clinic(clinic_id: UUID) -> RotationReport:
         old_material = _kek_material(old)
         new = KeyEncryptionKey(clinic_id=clinic_id)
         new_material = os.urandom(32)
-        new.wrapped = provider().wrap(new_material, _kek_aad(clinic_id, new.key_id))
+        new.wrapped = provider().wrap(new_material, kek_aad(clinic_id, new.key_id))
         old.state, old.wrapped, old.destroyed_at = KeyState.DESTROYED, None, timezone.now()
         old.save(using=DB)
         new.save(using=DB)

@@ -24,6 +24,11 @@ from klinika.paths import root_key_file
 ENV_VAR = "KLINIKA_ROOT_KEY"
 
 
+def kek_aad(clinic_id, kek_id) -> bytes:
+    """What a clinic KEK is bound to when the root key wraps it: its clinic and its own id."""
+    return b"klinika/kek/v1|" + clinic_id.bytes + kek_id.bytes
+
+
 class RootKeyProvider(ABC):
     name = "abstract"
 
@@ -204,9 +209,7 @@ def check_root_key(clinics=None):
         if live is not None:
             # Keys exist but their root key was never recorded: the key at hand must open
             # them before it is recorded as this keystore's (raises "Wrong root key").
-            from klinika.crypto.keystore import _kek_aad
-
-            root.unwrap(bytes(live.wrapped), _kek_aad(live.clinic_id, live.key_id))
+            root.unwrap(bytes(live.wrapped), kek_aad(live.clinic_id, live.key_id))
         RootKeyCheck.objects.using(alias).get_or_create(
             pk=1, defaults={"provider": root.name, "fingerprint": fingerprint}
         )

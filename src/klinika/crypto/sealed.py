@@ -28,7 +28,7 @@ from django.db.models.query_utils import DeferredAttribute
 
 from klinika.crypto import envelope
 from klinika.crypto.errors import KeyDestroyed
-from klinika.crypto.fields import ERASED, EncryptedDateField, EncryptedField, _Ciphertext
+from klinika.crypto.fields import ERASED, Ciphertext, EncryptedDateField, EncryptedField
 
 
 class SealedFields(EncryptedField):
@@ -92,10 +92,10 @@ class SealedFields(EncryptedField):
         return values
 
 
-def seal(payload: dict, clinic_id, subject_ref, aad_suffix: bytes) -> _Ciphertext:
+def seal(payload: dict, clinic_id, subject_ref, aad_suffix: bytes) -> Ciphertext:
     """The stored form of a SealedFields value: `payload` maps member names to JSON values."""
     plaintext = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
-    return _Ciphertext(envelope.encrypt(plaintext, envelope.write_key(clinic_id, subject_ref), aad_suffix))
+    return Ciphertext(envelope.encrypt(plaintext, envelope.write_key(clinic_id, subject_ref), aad_suffix))
 
 
 class _SealedDescriptor(DeferredAttribute):

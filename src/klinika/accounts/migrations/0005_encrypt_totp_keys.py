@@ -40,7 +40,7 @@ def encrypt_plaintext_keys(apps, schema_editor):
     from klinika.accounts.models import totp_key_owner
     from klinika.crypto import envelope
     from klinika.crypto.errors import KeyDestroyed, KeyNotFound
-    from klinika.crypto.fields import _Ciphertext
+    from klinika.crypto.fields import Ciphertext
 
     device_model = apps.get_model("accounts", "TOTPDevice")
     user_model = apps.get_model("accounts", "User")
@@ -64,7 +64,7 @@ def encrypt_plaintext_keys(apps, schema_editor):
             continue
         device = device_model._base_manager.create(user_id=user_id, name=row["name"], key=None)
         # update(), not create(): created_at keeps its old value (auto_now_add would replace it)
-        device_model._base_manager.filter(pk=device.pk).update(key=_Ciphertext(ciphertext), **row)
+        device_model._base_manager.filter(pk=device.pk).update(key=Ciphertext(ciphertext), **row)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {quote(OLD_TABLE)}")
         cursor.execute("DELETE FROM django_migrations WHERE app = %s", ["otp_totp"])

@@ -67,7 +67,7 @@ def seal_existing_rows(apps, schema_editor):
 
 def unseal_rows(apps, schema_editor):
     from klinika.crypto import envelope
-    from klinika.crypto.fields import ERASED, _Ciphertext
+    from klinika.crypto.fields import ERASED, Ciphertext
 
     patient = apps.get_model("patients", "Patient")
     # The historical SealedFields have no members: each loads as the decoded JSON object
@@ -84,7 +84,7 @@ def unseal_rows(apps, schema_editor):
                 values.update(group or {})
             key = envelope.write_key(clinic_id, subject_ref)
             columns = {
-                field.attname: _Ciphertext(envelope.encrypt(field.to_bytes(field.to_python(values[field.name])),
+                field.attname: Ciphertext(envelope.encrypt(field.to_bytes(field.to_python(values[field.name])),
                                                              key, field.aad_suffix))
                 for field in fields if values.get(field.name) is not None
             }

@@ -24,7 +24,7 @@ from klinika.accounts.backends import StaffBackend
 from klinika.accounts.models import Invitation, StaffMember, TOTPDevice
 from klinika.accounts.policy import require
 from klinika.accounts.roles import CLINIC_ROLES, Role
-from klinika.accounts.sessions import end_sessions_of
+from klinika.accounts.services.sessions import end_sessions_of
 from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
