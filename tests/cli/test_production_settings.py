@@ -78,3 +78,16 @@ def test_without_a_gateway_the_worker_records_failures_and_writes_no_outbox(data
     assert "sent" not in messages and "sent" not in reminders, (messages, reminders)
     assert messages.get("failed", 0) == reminders.get("failed", 0)
     assert all(error.startswith("not configured") for error in errors), errors
+
+
+def test_the_demo_clinic_is_never_made_in_production(tmp_path):
+    data = tmp_path / "data"
+    result = run(["demo", "--no-serve"], klinika_env(data, **SAFE), timeout=60)
+    assert result.returncode != 0
+    assert "klinika demo does not run with KLINIKA_ENV=production" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Nothing was seeded: the clinic database was not even migrated.
+    database = data / "klinika.sqlite3"
+    if database.exists():
+        tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        assert ("patients_patient",) not in tables

@@ -5,11 +5,12 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, router
 from django.db.migrations.loader import MigrationLoader
 from django.utils.crypto import get_random_string
 
+from klinika.environments import is_production
 from klinika.web.worker import PeriodicWorker
 
 
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="seed only, do not start the server")
 
     def handle(self, *args, port, host, no_serve, **options):
+        if is_production():
+            # Only production holds real people; a clinic of generated ones never goes there.
+            raise CommandError("klinika demo does not run with KLINIKA_ENV=production: the demo clinic is "
+                               "generated people in a database of its own. Use another data directory "
+                               "with KLINIKA_ENV=dev (the default).")
         use_the_outbox()
         self.check()
         call_command("migrate", database="default", interactive=False, verbosity=0)
