@@ -1,6 +1,6 @@
 """No gateway configured (the default outside demo and tests): every message fails honestly, nothing is written."""
 import pytest
-from klinika.scheduling.reminders import send_due_reminders
+from klinika.scheduling.services.reminders import send_due_reminders
 
 from klinika.audit.models import AuditEvent
 from klinika.notify.models import OutboundMessage
