@@ -8,6 +8,7 @@ import json
 from importlib import import_module
 
 from django.conf import settings
+from django.core.handlers.exception import response_for_exception
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -109,11 +110,15 @@ class BoundaryMiddleware:
             # Not a session anyone was given: start an empty one (so nothing looks the key up), and
             # SessionMiddleware deletes the cookie.
             request.session = import_module(settings.SESSION_ENGINE).SessionStore(None)
-        field = _first_unstorable(request)
-        if field is not None:
-            response = refusal(request, unstorable_message(), field if is_api(request) else None)
+        try:
+            field = _first_unstorable(request)
+        except Exception as exc:  # a body Django cannot parse: its usual 400, then JSON below under /api/
+            response = response_for_exception(request, exc)
         else:
-            response = self.get_response(request)
+            if field is not None:
+                response = refusal(request, unstorable_message(), field if is_api(request) else None)
+            else:
+                response = self.get_response(request)
         if is_api(request) and response.status_code >= 400 and \
                 not response.get("Content-Type", "").startswith("application/json"):
             response = _as_json(response)
