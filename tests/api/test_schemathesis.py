@@ -17,13 +17,10 @@ from schemathesis.config import SchemathesisConfig
 
 from klinika.accounts.roles import Role
 from klinika.api import api
-from klinika.records.services import start_encounter
-from klinika.scheduling import services
-from klinika.tenancy.context import clinic_context
 from klinika.tenancy.services import create_clinic
 from klinika.testdata.synthetic import SyntheticPeople
+from tests.api.edge_world import build_edge_world
 from tests.scheduling.clients import api_client
-from tests.scheduling.world import build, next_weekday
 
 pytestmark = pytest.mark.django_db
 ROLES = [Role.REGISTRAR, Role.DOCTOR]
@@ -70,21 +67,13 @@ def errors_are_json(ctx, response, case):
 
 @pytest.fixture(scope="module")
 def tokens(django_db_setup, django_db_blocker):
-    """A clinic with something behind the small ids the fuzzer tries first: visit types, a room, two
-    practitioners with weekly hours, patients, an appointment and an open visit (made by the services).
-
-    Built once for the module inside a transaction that is rolled back at its end; each test's own
-    transaction nests in it (a savepoint), so every operation starts from this same clinic."""
+    """The edge world (tests/api/edge_world.py), built once for the module inside a transaction that is
+    rolled back at its end; each test's own transaction nests in it (a savepoint), so every operation
+    starts from this same clinic."""
     with django_db_blocker.unblock(), contextlib.ExitStack() as stack:
         for alias in connections:
             stack.enter_context(transaction.atomic(using=alias))
-        clinic = create_clinic("Przychodnia Fuzz", "fuzz")
-        world = build(clinic, SyntheticPeople(seed=8))
-        with clinic_context(clinic):
-            day = next_weekday(1)
-            services.book(world.users[Role.REGISTRAR], patient=world.patients[0].pk, practitioner=world.gyn.pk,
-                          visit_type=world.follow_up.pk, starts_at=f"{day.isoformat()}T09:00")
-            start_encounter(world.users[Role.DOCTOR], patient_id=world.patients[1].pk)
+        world = build_edge_world(create_clinic("Przychodnia Fuzz", "fuzz"), SyntheticPeople(seed=8))
         yield {role: api_client(world.users[role]).defaults["HTTP_AUTHORIZATION"] for role in ROLES}
         for alias in connections:
             transaction.set_rollback(True, using=alias)
