@@ -41,9 +41,15 @@ def in_calendar(value, field: str | None = None):
         return value
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not EARLIEST <= day <= LATEST:
-        message = date_range_message()
-        raise ValidationError({field: [message]} if field else message, code="date_range")
+        error = ValidationError(date_range_message(), code="date_range")
+        raise ValidationError({field: [error]}) if field else error
     return value
+
+
+def outside_calendar(exc: ValidationError) -> bool:
+    """Whether a ValidationError is (or holds) in_calendar's refusal."""
+    errors = [e for es in exc.error_dict.values() for e in es] if hasattr(exc, "error_dict") else exc.error_list
+    return any(e.code == "date_range" for e in errors)
 
 
 def _pydantic_in_calendar(value):

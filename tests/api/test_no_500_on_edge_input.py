@@ -2,17 +2,22 @@
 unstorable text, and errors under /api/ that came back as HTML. Each is now a 4xx: the API's JSON
 error ({"detail": ...}), or the translated 400 page."""
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
+from django.utils import translation
 
+from klinika.accounts.roles import Role
 from klinika.edocs.models import Prescription
 from klinika.patients.models import Patient
+from klinika.scheduling import setup_services, waitlist
 from klinika.scheduling.models import Appointment
 from klinika.tenancy.context import clinic_context
 from tests.accounts.logins import PASSWORD
 from tests.edocs.clients import api_client, logged_in
 from tests.edocs.world import amoxicillin_item, build, sick_leave_data
+from tests.scheduling.world import build as build_scheduling
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +180,25 @@ def test_every_api_error_is_json(world, status, request_kind):
     assert isinstance(detail, str) and detail and "Traceback" not in detail and "a bug" not in detail
     if request_kind == "wrong method":
         assert "GET" in response["Allow"]
+
+
+SERVICE_CASES = {
+    "weekly hours from the end": ("valid_from", lambda w, admin: setup_services.add_weekly_hours(
+        admin, practitioner=w.gyn.pk, weekday=0, start_time="08:00", end_time="12:00",
+        visit_types=[w.follow_up.pk], valid_from="9999-12-31")),
+    "leave at the start": ("starts_at", lambda w, admin: setup_services.add_exception(
+        admin, practitioner=w.gyn.pk, kind="unavailable", starts_at="0001-01-01T08:00", ends_at="0001-01-01T12:00")),
+    "waitlist until the end": ("latest", lambda w, admin: waitlist.add_to_waitlist(
+        w.users[Role.REGISTRAR], patient=w.patients[0].pk, visit_type=w.follow_up.pk, earliest="2030-01-01",
+        latest="9999-12-31")),
+}
+
+
+@pytest.mark.parametrize("case", SERVICE_CASES)
+def test_the_services_refuse_dates_at_the_ends_of_the_calendar_by_field(clinic, people, case):
+    """Views, the API and the CLI all call these, so whatever the door, the refusal names the field."""
+    field, call = SERVICE_CASES[case]
+    world = build_scheduling(clinic, people)
+    with clinic_context(clinic), translation.override("en"), pytest.raises(ValidationError) as refused:
+        call(world, world.users[Role.CLINIC_ADMIN])
+    assert refused.value.message_dict == {field: [DATE_RANGE]}

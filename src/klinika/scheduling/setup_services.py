@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.inputs import in_calendar
+from klinika.inputs import date_range_message, in_calendar, outside_calendar
 from klinika.scheduling.models import (
     AvailabilityException,
     Room,
@@ -209,7 +209,9 @@ def _date(value, field) -> datetime.date:
 def _moment(value, field):
     try:
         return parse_moment(value)
-    except ValidationError:
+    except ValidationError as exc:
+        if outside_calendar(exc):
+            raise ValidationError({field: [date_range_message()]}) from None
         raise ValidationError({field: _("Give a date and time, e.g. 2026-03-02T09:30.")}) from None
 
 
