@@ -51,11 +51,12 @@ def _first_unstorable(request) -> str | None:
         for key, files in request.FILES.lists():
             if unstorable(key) or any(unstorable(f.name or "") for f in files):
                 return key
-    elif request.content_type == "application/json":
+    elif request.body:
+        # Whatever the content type claims: the API reads any body as JSON.
         try:
             document = json.loads(request.body)
         except ValueError:
-            return None  # not JSON at all: the API answers that itself
+            return None  # not JSON at all: whoever reads it answers that
         return _first_unstorable_in(document, "")
     return None
 
