@@ -99,6 +99,7 @@ def _as_json(response) -> JsonResponse:
     for header in KEPT_HEADERS:
         if header in response:
             out[header] = response[header]
+    out.cookies = response.cookies
     return out
 
 
