@@ -10,6 +10,8 @@ from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pl import nip
 
+from klinika.inputs import in_calendar
+
 ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?")
 ICD9_SHAPE = re.compile(r"[0-9]{2}(\.[0-9]{1,3})?|[0-9]{2}\.[0-9]{1,2}\.[0-9]{1,3}")
 ACCESS_CODE = re.compile(r"[0-9]{4}")
@@ -63,14 +65,15 @@ def date(value, *, label, required=True) -> datetime.date | None:
             raise ValidationError(_("%(label)s is required.") % {"label": label}, code="required")
         return None
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return in_calendar(value.date())
     if isinstance(value, datetime.date):
-        return value
+        return in_calendar(value)
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        day = datetime.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError(_("%(label)s is not a date (use YYYY-MM-DD).") % {"label": label},
                               code="not_a_date") from None
+    return in_calendar(day)
 
 
 def gtin(value) -> str:

@@ -82,7 +82,8 @@ def new_prescription(request, encounter_id):
             rows.append(forms.PrescriptionItemForm(prefix=f"rx-{count + 1}"))
         return _form_response(request, encounter, "edocs/_prescription_form.html", {"rows": rows})
     filled = [row for row in rows if not row.is_blank()]
-    package_form = django_forms.Form()
+    # Bound (to nothing), so it can carry the package's own errors (an unbound form cannot take any).
+    package_form = django_forms.Form(data={})
     try:
         services.issue_prescriptions(request.user, encounter_id=encounter.pk,
                                      items=[row.service_data() for row in filled])

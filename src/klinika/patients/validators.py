@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.pl import pesel as stdnum_pesel
 
+from klinika.inputs import in_calendar
+
 FIRST_NAME_MAX = 100
 LAST_NAME_MAX = 150
 EMAIL_MAX = 254
@@ -240,13 +242,14 @@ def clean_postal_code(value: str, country: str) -> str:
 def parse_date(value) -> datetime.date:
     """ISO (2024-02-29) or Polish (29.02.2024) dates; a clear message for anything else."""
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return in_calendar(value.date())
     if isinstance(value, datetime.date):
-        return value
+        return in_calendar(value)
     text = str(value or "").strip()
     for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            day = datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return in_calendar(day)
     raise ValidationError(_("Enter a real date, e.g. 2024-02-29 or 29.02.2024."), code="date")

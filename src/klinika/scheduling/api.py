@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from klinika.accounts.policy import can, require
+from klinika.inputs import Day, Moment
 from klinika.scheduling import services
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import VisitType
@@ -22,6 +23,7 @@ from klinika.staff.models import Practitioner
 router = Router(tags=["scheduling"])
 MAX_DAYS = 31
 # "from" and "to" are the query parameters' names; Python cannot name arguments so.
+# Day and Moment refuse dates at the ends of the calendar (klinika.inputs) with a 400.
 FROM = Query(..., alias="from")
 TO = Query(..., alias="to")
 
@@ -58,7 +60,7 @@ class BookIn(Schema):
     patient: int
     practitioner: int
     visit_type: int
-    starts_at: datetime.datetime
+    starts_at: Moment
     reason: str = ""
 
 
@@ -67,7 +69,7 @@ class CancelIn(Schema):
 
 
 class RescheduleIn(Schema):
-    starts_at: datetime.datetime
+    starts_at: Moment
     practitioner: int | None = None
     visit_type: int | None = None
 
@@ -82,8 +84,8 @@ class VisitTypeOut(Schema):
 class WaitlistIn(Schema):
     patient: int
     visit_type: int
-    earliest: datetime.date
-    latest: datetime.date
+    earliest: Day
+    latest: Day
     practitioner: int | None = None
     specialty: str | None = None
 
@@ -133,8 +135,8 @@ def visit_types(request):
 
 
 @router.get("/slots", response={200: list[SlotOut], 400: Error})
-def slots(request, visit_type: int, date_from: datetime.date = FROM,
-          date_to: datetime.date = TO, specialty: str | None = None,
+def slots(request, visit_type: int, date_from: Day = FROM,
+          date_to: Day = TO, specialty: str | None = None,
           practitioner: int | None = None):
     """Free slots of one visit type between two dates (at most a month), for a specialty or a practitioner."""
     require(request.auth, "schedule.view")
@@ -157,8 +159,8 @@ def slots(request, visit_type: int, date_from: datetime.date = FROM,
 
 
 @router.get("/appointments", response={200: list[AppointmentOut], 400: Error}, exclude_none=True)
-def list_appointments(request, date_from: datetime.date = FROM,
-                      date_to: datetime.date = TO, practitioner: int | None = None):
+def list_appointments(request, date_from: Day = FROM,
+                      date_to: Day = TO, practitioner: int | None = None):
     if date_to < date_from or (date_to - date_from).days >= MAX_DAYS:
         return Status(400, {"detail": _("Ask for at most %(days)d days, the end not before the start.") % {
             "days": MAX_DAYS}})

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from klinika.accounts.policy import can, require
+from klinika.inputs import day_param
 from klinika.patients.models import Patient
 from klinika.scheduling import services
 from klinika.scheduling.errors import SlotTaken
@@ -156,10 +157,7 @@ def reschedule(request, appointment_id):
         else:
             messages.success(request, _("The visit is moved."))
             return redirect("scheduling:appointment", new.pk)
-    try:
-        week = monday_of(datetime.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
-        week = monday_of(local_date(appointment.starts_at))
+    week = monday_of(day_param(request.GET.get("week", ""), default=local_date(appointment.starts_at)))
     practitioner = appointment.practitioner
     if request.GET.get("practitioner"):
         practitioner = get_practitioner(request.user, request.GET["practitioner"])

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from klinika.inputs import in_calendar
 from klinika.scheduling.models import AvailabilityException, Room, VisitType
 from klinika.scheduling.slots import local_date
 from klinika.staff.forms import specialty_choices
@@ -57,7 +58,7 @@ class SlotSearchForm(forms.Form):
     specialty = forms.ChoiceField(label=_("Specialty"), required=False)
     practitioner = forms.TypedChoiceField(label=_("Practitioner"), required=False, coerce=int, empty_value=None)
     visit_type = forms.TypedChoiceField(label=_("Visit type"), coerce=int)
-    week = forms.DateField(label=_("Week of"), required=False, widget=DateInput())
+    week = forms.DateField(label=_("Week of"), required=False, widget=DateInput(), validators=[in_calendar])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,8 +98,8 @@ class WeeklyHoursForm(forms.Form):
     visit_types = forms.TypedMultipleChoiceField(label=_("Visit types"), coerce=int,
                                                  widget=forms.CheckboxSelectMultiple)
     room = forms.TypedChoiceField(label=_("Room"), required=False, coerce=int, empty_value=None)
-    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
-    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput(), validators=[in_calendar])
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput(), validators=[in_calendar])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,8 +109,8 @@ class WeeklyHoursForm(forms.Form):
 
 class ExceptionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AvailabilityException.Kind.choices)
-    starts_at = forms.DateTimeField(label=_("From"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("To"), widget=DateTimeInput())
+    starts_at = forms.DateTimeField(label=_("From"), widget=DateTimeInput(), validators=[in_calendar])
+    ends_at = forms.DateTimeField(label=_("To"), widget=DateTimeInput(), validators=[in_calendar])
     slot_minutes = forms.IntegerField(label=_("Slot length (minutes), extra hours only"), required=False,
                                       min_value=5, max_value=240)
     visit_types = forms.TypedMultipleChoiceField(label=_("Visit types (extra hours; none = all)"), coerce=int,
@@ -127,8 +128,8 @@ class WaitlistForm(forms.Form):
     visit_type = forms.TypedChoiceField(label=_("Visit type"), coerce=int)
     specialty = forms.ChoiceField(label=_("Specialty"), required=False)
     practitioner = forms.TypedChoiceField(label=_("Practitioner"), required=False, coerce=int, empty_value=None)
-    earliest = forms.DateField(label=_("From"), widget=DateInput())
-    latest = forms.DateField(label=_("Until"), widget=DateInput())
+    earliest = forms.DateField(label=_("From"), widget=DateInput(), validators=[in_calendar])
+    latest = forms.DateField(label=_("Until"), widget=DateInput(), validators=[in_calendar])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klinika.accounts.policy import can, require
+from klinika.inputs import day_param
 from klinika.scheduling import services
 from klinika.scheduling.forms import CancelForm, monday_of
 from klinika.scheduling.models import AppointmentStatus
@@ -48,10 +49,7 @@ def my_calendar(request):
 
 
 def _day_param(request) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return local_date(timezone.now())
+    return day_param(request.GET.get("date", ""), default=local_date(timezone.now()))
 
 
 def calendar(request, practitioner_id):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import can, require
 from klinika.audit.models import Action
 from klinika.audit.services import record
+from klinika.inputs import in_calendar
 from klinika.patients.models import Patient
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
@@ -271,6 +272,7 @@ def parse_moment(value) -> datetime.datetime:
                 from None
     if not isinstance(value, datetime.datetime):
         raise ValidationError({"starts_at": _("Give the start as a date and time, e.g. 2026-03-02T09:30.")})
+    in_calendar(value, "starts_at")
     if timezone.is_naive(value):
         value = value.replace(tzinfo=ZONE)
     return value

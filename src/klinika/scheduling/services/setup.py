@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
+from klinika.inputs import date_range_message, in_calendar, outside_calendar
 from klinika.scheduling.models import (
     AvailabilityException,
     Room,
@@ -197,17 +198,20 @@ def _time(value, field) -> datetime.time:
 
 def _date(value, field) -> datetime.date:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
+        return in_calendar(value, field)
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        day = datetime.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
+    return in_calendar(day, field)
 
 
 def _moment(value, field):
     try:
         return parse_moment(value)
-    except ValidationError:
+    except ValidationError as exc:
+        if outside_calendar(exc):
+            raise ValidationError({field: [date_range_message()]}) from None
         raise ValidationError({field: _("Give a date and time, e.g. 2026-03-02T09:30.")}) from None
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
+from klinika.inputs import in_calendar
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
@@ -200,8 +201,9 @@ def locked_entry(entry_id) -> WaitlistEntry:
 
 def _date(value, field) -> datetime.date:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
+        return in_calendar(value, field)
     try:
-        return datetime.date.fromisoformat(str(value).strip())
+        day = datetime.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
+    return in_calendar(day, field)
