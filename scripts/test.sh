@@ -21,3 +21,8 @@ env -u DATABASE_URL -u KEYSTORE_DATABASE_URL .venv/bin/python -m pytest -p no:ca
 echo "=== test suite on PostgreSQL ==="
 eval "$(bash scripts/postgres.sh)"
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
+
+if [ $# -eq 0 ]; then
+  echo "=== the README's commands on Python 3.12 and 3.13 ==="
+  bash scripts/other-pythons.sh
+fi
