@@ -23,6 +23,13 @@ from klinika.paths import root_key_file
 
 ENV_VAR = "KLINIKA_ROOT_KEY"
 
+# Fingerprints of root keys that were published and protect nothing any more: the development
+# key once committed by mistake (src/klinika/var/secrets/root.key, still in the git history).
+# An installation holding one of them could be read by anyone with a clone of the repository.
+BURNED_FINGERPRINTS = frozenset({
+    "92c1dc9796ac2ef886c524098ea0fbb2896be37c3594ff1d7daae45e8a3f6d47",
+})
+
 
 def kek_aad(clinic_id, kek_id) -> bytes:
     """What a clinic KEK is bound to when the root key wraps it: its clinic and its own id."""
@@ -184,6 +191,7 @@ def check_root_key(clinics=None):
     from klinika.crypto.models import KeyEncryptionKey, RootKeyCheck
 
     root = provider()
+    _refuse_burned(root)
     alias = router.db_for_write(RootKeyCheck)
     try:
         tables = set(connections[alias].introspection.table_names())
@@ -243,6 +251,19 @@ def check_keystore_holds(clinics, alias: str, tables) -> None:
 
 class KeystoreMismatch(RootKeyError):
     """The keystore lacks keys the clinic database refers to."""
+
+
+def _refuse_burned(root: RootKeyProvider) -> None:
+    try:
+        fingerprint = root.fingerprint()
+    except RootKeyError:
+        return  # missing or unreadable: reported (or made, on a first run) by the checks that follow
+    if fingerprint in BURNED_FINGERPRINTS:
+        raise RootKeyError(
+            f"Burned root key: the key from {root.source()} was published (it is in klinika's "
+            f"repository history) and protects nothing. Never use it: start a new installation "
+            f"with a new data directory, which makes its own root key."
+        )
 
 
 def check_root_key_or_exit(clinics=None):
