@@ -17,7 +17,7 @@ from schemathesis.config import SchemathesisConfig
 
 from klinika.accounts.roles import Role
 from klinika.api import api
-from klinika.tenancy.services import create_clinic
+from klinika.lifecycle.services import create_clinic
 from klinika.testdata.synthetic import SyntheticPeople
 from tests.api.edge_world import build_edge_world
 from tests.scheduling.clients import api_client
