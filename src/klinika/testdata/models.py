@@ -1,0 +1,28 @@
+"""Where each clinic of a non-production instance came from (docs/test-environments.md)."""
+from django.db import models
+
+from klinika.tenancy.models import Clinic
+
+
+class DatasetProvenance(models.Model):
+    """A clinic's origin: a signed dataset loaded here, or made empty in this non-production instance.
+
+    A clinic without one (a copy of a production database) stops a non-production instance from
+    starting. A dataset's signed manifest is kept whole: every start verifies it again."""
+
+    class Origin(models.TextChoices):
+        DATASET = "dataset"  # loaded from a signed dataset (`klinika testenv load`)
+        LOCAL = "local"  # created here, empty, by `klinika clinic create` or `klinika demo`
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    environment = models.CharField(max_length=20)  # KLINIKA_ENV when recorded
+    dataset_id = models.UUIDField(null=True, unique=True)
+    dataset_origin = models.CharField(max_length=20, blank=True)  # synthetic | anonymized
+    manifest = models.BinaryField(null=True)
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
+    signature = models.BinaryField(null=True)
+    expires_at = models.DateTimeField(null=True)
+    staged_at = models.CharField(max_length=500, blank=True)  # the encrypted copy the importer reads
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    expired_at = models.DateTimeField(null=True)  # environment key destroyed, clinic shredded
