@@ -1,6 +1,7 @@
 """Unsigned, changed, expired, wrongly signed, truncated or reordered datasets are refused, each
 with a message naming the problem, and nothing of them is loaded."""
 import datetime
+import hashlib
 import json
 import shutil
 import struct
@@ -75,7 +76,8 @@ def test_signed_by_an_unknown_key(settings, tmp_path):
     factory(settings)  # the trusted factory
     stranger = Signer(Ed25519PrivateKey.generate(), "0" * 64)
     path = make_dataset(tmp_path / "ds", stranger)
-    message = _refused(path, r"Dataset signed by an unknown key \([0-9a-f]{16}\): not one of KLINIKA_DATASET_FACTORY_KEYS")
+    message = _refused(path, r"Dataset signed by an unknown key \([0-9a-f]{16}\): "
+                             r"not one of KLINIKA_DATASET_FACTORY_KEYS")
     assert settings.KLINIKA_DATASET_FACTORY_KEYS not in message  # named by fingerprint
 
 
@@ -119,7 +121,7 @@ def test_truncated_or_reordered_chunks(settings, tmp_path, change, match):
     file.write_bytes(magic + b"".join(change(frames)))
     # a dishonest factory could re-sign the hashes: the chunk framing alone must still catch it
     _resign(path, signer, lambda m: m["files"]["notes.bin"].update(
-        sha256=__import__("hashlib").sha256(file.read_bytes()).hexdigest()))
+        sha256=hashlib.sha256(file.read_bytes()).hexdigest()))
     _refused(path, match)
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.cli.support import free_port, klinika_env, run
 
+SHELL = ["shell", "--no-imports", "-c", "print('started')"]
+
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
@@ -34,10 +36,10 @@ def test_a_copy_of_production_with_its_keystore_is_refused(production, tmp_path)
     copy = tmp_path / "staging"
     shutil.copytree(production, copy)
     env = klinika_env(copy, KLINIKA_ENV="staging")
-    for args in (["shell", "--no-imports", "-c", "print('started')"], ["serve", "--port", str(free_port())], ["worker", "--once"],
+    for args in (SHELL, ["serve", "--port", str(free_port())], ["worker", "--once"],
                  ["testenv", "status"]):
         _refused(run(args, env), "Production root key", "KLINIKA_ENV=staging", "klinika testenv")
-    assert run(["shell", "--no-imports", "-c", "print('started')"], klinika_env(production, KLINIKA_ENV="production"),
+    assert run(SHELL, klinika_env(production, KLINIKA_ENV="production"),
                check=True).stdout.strip() == "started"
 
 
@@ -49,7 +51,7 @@ def test_a_clinic_without_a_dataset_signature_is_refused(production, tmp_path):
     env = klinika_env(copy, KLINIKA_ENV="test")
     expected = ("Refusing to start with KLINIKA_ENV=test: 1 clinic(s) hold data without a valid, unexpired "
                 "dataset signature", "prawdziwa: no dataset signature", "klinika testenv load")
-    for args in (["shell", "--no-imports", "-c", "print('started')"], ["serve", "--port", str(free_port())], ["worker", "--once"]):
+    for args in (SHELL, ["serve", "--port", str(free_port())], ["worker", "--once"]):
         _refused(run(args, env), *expected)
     wsgi = subprocess.run([sys.executable, "-c", "import klinika.wsgi"], env={**env, "DJANGO_SETTINGS_MODULE":
                           "klinika.settings"}, capture_output=True, text=True, timeout=120, cwd=copy)
