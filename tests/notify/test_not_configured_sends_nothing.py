@@ -1,11 +1,11 @@
 """No gateway configured (the default outside demo and tests): every message fails honestly, nothing is written."""
 import pytest
-from klinika.scheduling.services.reminders import send_due_reminders
 
 from klinika.audit.models import AuditEvent
 from klinika.notify.models import OutboundMessage
 from klinika.notify.services import send_email, send_sms
 from klinika.scheduling.models import Reminder
+from klinika.scheduling.services.reminders import send_due_reminders
 from klinika.tenancy.context import clinic_context
 from tests.notify.booking import add_patient, add_practitioner, book
 

@@ -24,7 +24,8 @@ def test_an_expired_environment_cannot_read_its_data(settings, tmp_path, people,
     with clinic_context(loaded.clinic):  # what the importer will write from the staged files
         patient = Patient(**people.patient())
         patient.save()
-    after = DatasetProvenance.objects.get(clinic=loaded.clinic).expires_at + datetime.timedelta(seconds=1)
+    with clinic_context(loaded.clinic):
+        after = DatasetProvenance.objects.get().expires_at + datetime.timedelta(seconds=1)
 
     with pytest.raises(KeyDestroyed, match="expired"):  # past its date, before any round destroyed it
         b"".join(loaded.chunks("notes.bin", now=after))

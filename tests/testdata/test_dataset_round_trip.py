@@ -5,6 +5,7 @@ import os
 import pytest
 
 from klinika.crypto import keystore
+from klinika.tenancy.context import clinic_context, cross_clinic
 from klinika.testdata.datasets import services
 from klinika.testdata.datasets.container import DatasetRefused, DatasetWriter
 from klinika.testdata.models import DatasetProvenance
@@ -32,7 +33,8 @@ def test_arbitrary_files_round_trip(settings, tmp_path, suffix):
     assert [r["id"] for r in loaded.records("appointments.jsonl")] == list(range(40))
     assert loaded.manifest["counts"] == {"patients": 2} and loaded.manifest["origin"] == "synthetic"
 
-    row = DatasetProvenance.objects.get(clinic=loaded.clinic)
+    with clinic_context(loaded.clinic):
+        row = DatasetProvenance.objects.get()
     assert row.origin == "dataset" and row.dataset_id == loaded.dataset_id and row.dataset_origin == "synthetic"
     assert bytes(row.manifest) == (loaded.path / "manifest.json").read_bytes()
     assert len(row.manifest_sha256) == 64 and len(bytes(row.signature)) == 64
@@ -65,7 +67,8 @@ def test_a_dataset_for_another_environment_is_refused(settings, tmp_path):
     path = make_dataset(tmp_path / "ds", signer, recipient=elsewhere)
     with pytest.raises(DatasetRefused, match="made for another test environment"):
         services.load_dataset(path)
-    assert not DatasetProvenance.objects.filter(origin="dataset").exists()
+    with cross_clinic("tests: nothing of a refused dataset is recorded"):
+        assert not DatasetProvenance.objects.filter(origin="dataset").exists()
 
 
 def test_the_writer_refuses_an_anonymized_dataset_without_k(tmp_path):

@@ -29,6 +29,7 @@ from klinika.crypto.errors import KeyDestroyed, KeyNotFound
 from klinika.crypto.root import provider
 from klinika.environments import PRODUCTION
 from klinika.lifecycle import services as lifecycle
+from klinika.tenancy.context import clinic_context, cross_clinic
 from klinika.tenancy.models import Clinic
 from klinika.testdata.datasets.container import (
     Dataset,
@@ -47,6 +48,8 @@ from klinika.testdata.models import DatasetProvenance
 FACTORY_KEY_OWNER = uuid.UUID(int=1)  # production: the data factory's signing key
 TESTENV_KEY_OWNER = uuid.UUID(int=2)  # a test environment: recipient keys and environment keys
 RECIPIENT_DAYS = 30  # an unused recipient key dies after this
+# Provenance rows hold no personal data; the guard and the expiry round read every clinic's.
+_EVERY_CLINIC = "test-environment guard: every clinic's dataset provenance"
 
 
 class NotProduction(PermissionError):
@@ -189,7 +192,9 @@ def _load(dataset: Dataset, slug, name, now) -> LoadedDataset:
         raise DatasetRefused("Production root key: this instance runs with the root key of the production "
                              "instance that signed the dataset. A test environment has a root key of its own: "
                              "start it from an empty data directory.")
-    if DatasetProvenance.objects.filter(dataset_id=dataset_id).exists():
+    with cross_clinic(_EVERY_CLINIC):
+        seen = DatasetProvenance.objects.filter(dataset_id=dataset_id).exists()
+    if seen:
         raise DatasetRefused(f"Dataset {dataset_id} is loaded here already (`klinika testenv status`).")
     recipient = recipient_ref(dataset.recipient)
     try:
@@ -221,7 +226,7 @@ def _load(dataset: Dataset, slug, name, now) -> LoadedDataset:
     params = manifest.get("parameters") or {}
     clinic = lifecycle.create_clinic(name or params.get("clinic_name") or f"Dataset {str(dataset_id)[:8]}",
                                      slug or params.get("clinic_slug") or f"dataset-{str(dataset_id)[:8]}")
-    with transaction.atomic():
+    with clinic_context(clinic), transaction.atomic():
         DatasetProvenance.objects.update_or_create(clinic=clinic, defaults=dict(
             origin=DatasetProvenance.Origin.DATASET, environment=environment(), dataset_id=dataset_id,
             dataset_origin=manifest["origin"], manifest=dataset.manifest_bytes,
@@ -234,7 +239,8 @@ def _load(dataset: Dataset, slug, name, now) -> LoadedDataset:
 
 def loaded_dataset(clinic: Clinic) -> LoadedDataset:
     """The dataset a clinic was loaded from (for the importer)."""
-    row = DatasetProvenance.objects.filter(clinic=clinic, origin=DatasetProvenance.Origin.DATASET).first()
+    with clinic_context(clinic):
+        row = DatasetProvenance.objects.filter(origin=DatasetProvenance.Origin.DATASET).first()
     if row is None:
         raise LookupError(f"Clinic {clinic.slug} was not loaded from a dataset")
     return LoadedDataset(clinic, row.dataset_id, json.loads(bytes(row.manifest)), Path(row.staged_at))
@@ -243,8 +249,9 @@ def loaded_dataset(clinic: Clinic) -> LoadedDataset:
 def record_local_clinic(clinic: Clinic) -> None:
     """A clinic made here, empty, in a non-production instance (post_save of Clinic, see apps.py)."""
     if environment() != PRODUCTION:
-        DatasetProvenance.objects.get_or_create(
-            clinic=clinic, defaults={"origin": DatasetProvenance.Origin.LOCAL, "environment": environment()})
+        with clinic_context(clinic):
+            DatasetProvenance.objects.get_or_create(
+                clinic=clinic, defaults={"origin": DatasetProvenance.Origin.LOCAL, "environment": environment()})
 
 
 @dataclass
@@ -258,15 +265,16 @@ def expire_datasets(now=None) -> list[Expired]:
     """Destroy every environment key past its expiry and shred its clinic; unused recipient keys too."""
     now = _now(now)
     done = []
-    due = DatasetProvenance.objects.filter(origin=DatasetProvenance.Origin.DATASET, expired_at__isnull=True,
-                                           expires_at__lte=now).select_related("clinic")
+    with cross_clinic(_EVERY_CLINIC):
+        due = list(DatasetProvenance.objects.filter(origin=DatasetProvenance.Origin.DATASET, expired_at__isnull=True,
+                                                    expires_at__lte=now).select_related("clinic"))
     for row in due:
         keystore.erase_subject(TESTENV_KEY_OWNER, row.dataset_id)
         if row.clinic.status == Clinic.Status.ACTIVE:
             lifecycle.shred_clinic(row.clinic, reason=f"test dataset {row.dataset_id} expired")
         if row.staged_at:
             shutil.rmtree(row.staged_at, ignore_errors=True)
-        with transaction.atomic():
+        with clinic_context(row.clinic), transaction.atomic():
             DatasetProvenance.objects.filter(pk=row.pk).update(expired_at=now)
         done.append(Expired(row.clinic.slug, row.dataset_id, row.expires_at))
     for ref in keystore.expired_keys(TESTENV_KEY_OWNER, now):  # recipient keys, and keys of datasets lost
@@ -286,7 +294,8 @@ class Status:
 
 def status(now=None) -> list[Status]:
     now = _now(now)
-    rows = {row.clinic_id: row for row in DatasetProvenance.objects.all()}
+    with cross_clinic(_EVERY_CLINIC):
+        rows = {row.clinic_id: row for row in DatasetProvenance.objects.all()}
     problems = dict(unsafe_clinics(now))
     result = []
     for clinic in Clinic.objects.order_by("slug"):
@@ -308,7 +317,8 @@ def status(now=None) -> list[Status]:
 def unsafe_clinics(now=None) -> list[tuple[str, str]]:
     """(slug, why) of every live clinic this non-production instance must not hold."""
     now = _now(now)
-    rows = {row.clinic_id: row for row in DatasetProvenance.objects.all()}
+    with cross_clinic(_EVERY_CLINIC):
+        rows = {row.clinic_id: row for row in DatasetProvenance.objects.all()}
     trusted, local_root = None, None
     found = []
     for clinic in Clinic.objects.filter(status=Clinic.Status.ACTIVE).order_by("slug"):
