@@ -75,3 +75,17 @@ def test_the_writer_refuses_an_anonymized_dataset_without_k(tmp_path):
     keystore.ensure_owner_keys(services.TESTENV_KEY_OWNER)
     with pytest.raises(ValueError, match="states the k"):
         DatasetWriter(tmp_path / "x", origin="anonymized", recipient=os.urandom(32), generator="t")
+
+
+def test_a_writer_that_fails_leaves_nothing(settings, tmp_path):
+    factory(settings)
+
+    def broken():
+        yield b"some bytes"
+        raise RuntimeError("the generator failed")
+
+    for name in ("ds", "ds.tar"):
+        with pytest.raises(RuntimeError), DatasetWriter(tmp_path / name, origin="synthetic",
+                                                        recipient=services.new_recipient_key(), generator="t") as w:
+            w.add_file("a.bin", broken())
+    assert list(tmp_path.iterdir()) == []

@@ -140,6 +140,20 @@ class DatasetWriter:
         self._dir = Path(tempfile.mkdtemp(prefix="dataset-", dir=self.path.parent)) if self._tar else self.path
         (self._dir / CONTENT).mkdir(parents=True, mode=0o700)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None:
+            self.abort()
+
+    def abort(self) -> None:
+        """Remove what was written: a dataset that failed half-way is never left behind."""
+        self._key = None
+        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._tar and self.path.exists():
+            self.path.unlink()
+
     def add_file(self, name: str, chunks: Iterable[bytes]) -> None:
         """One content file from an iterable of byte strings of any size, never held whole."""
         check_name(name)
@@ -345,7 +359,7 @@ def _verified(path, root, trusted, now, temporary) -> Dataset:
     if not trusted:
         raise DatasetRefused("No dataset factory key is configured: set KLINIKA_DATASET_FACTORY_KEYS to the "
                              "public key `klinika testenv factory-key` prints in production.")
-    signer = next((key for key in trusted if _verifies(key, signature, body)), None)
+    signer = verify_signature(trusted, signature, body)
     if signer is None:
         named = _named_signer(body)
         if named is not None and named not in trusted:
