@@ -34,13 +34,19 @@ def _flip(path, offset):
 
 def _refused(path, match):
     clinics = set(Clinic.objects.values_list("slug", flat=True))
+    staged = _staged()
     with pytest.raises(DatasetRefused, match=match) as caught:
         services.load_dataset(path, slug="never")
     assert set(Clinic.objects.values_list("slug", flat=True)) == clinics
     with cross_clinic("tests: nothing of a refused dataset is recorded"):
         assert not DatasetProvenance.objects.filter(origin="dataset").exists()
-    assert not services.staging_root().exists() or not any(services.staging_root().iterdir())
+    assert _staged() == staged
     return str(caught.value)
+
+
+def _staged():
+    root = services.staging_root()
+    return sorted(root.iterdir()) if root.exists() else []
 
 
 def test_unsigned(dataset):
