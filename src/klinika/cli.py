@@ -40,6 +40,10 @@ def main(argv=None):
             clinic_ref, argv = argv[0].split("=", 1)[1], argv[1:]
     if argv and argv[0] not in ("help", "--help", "-h", "version", "--version", "makemigrations"):
         check_root_key_or_exit(clinics_in_database())
+    if argv[:1] and argv[0] in GUARDED:
+        from klinika.testdata.datasets.guard import check_environment_or_exit
+
+        check_environment_or_exit()
     if clinic_ref is not None:
         from klinika.tenancy.context import set_clinic
         from klinika.tenancy.services import find_clinic
@@ -57,6 +61,11 @@ def main(argv=None):
             sys.exit("klinika: the databases are not set up (or not up to date): run `klinika migrate` "
                      "and `klinika migrate --database keystore`, or `klinika demo` for the demo clinic")
         raise
+
+
+# Commands that open the clinics' data for use: a non-production instance runs them only on signed,
+# unexpired test datasets and clinics made here (docs/test-environments.md).
+GUARDED = ("serve", "runserver", "worker", "shell")
 
 
 def clinics_in_database() -> dict:

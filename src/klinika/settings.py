@@ -136,6 +136,9 @@ SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 # production | staging | test | dev: only production holds real people (klinika/environments.py).
 KLINIKA_ENV = from_environment()
+# Test environments load datasets signed by these keys only (`klinika testenv factory-key` in production
+# prints its key): base64 Ed25519 public keys, comma or space separated, or the path of a file of them.
+KLINIKA_DATASET_FACTORY_KEYS = os.environ.get("KLINIKA_DATASET_FACTORY_KEYS", "").strip()
 # Behind a TLS-terminating reverse proxy: its address (as waitress sees it), so waitress takes
 # the scheme, host and client from its X-Forwarded-* headers. Unset: no forwarded header is
 # believed (waitress drops them), whoever sends it.

@@ -12,3 +12,7 @@ application = get_wsgi_application()
 from klinika.cli import clinics_in_database  # noqa: E402 (needs the apps loaded)
 
 check_root_key_or_exit(clinics_in_database())
+
+from klinika.testdata.datasets.guard import check_environment_or_exit  # noqa: E402
+
+check_environment_or_exit()

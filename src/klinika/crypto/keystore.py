@@ -232,6 +232,50 @@ def public_key_bytes(private: Ed25519PrivateKey) -> bytes:
     return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+# Keys of owners that are not clinics (the vendor, the data factory, a test environment), and keys
+# made elsewhere that must not outlive a date (a test dataset's environment key).
+
+def ensure_owner_keys(owner: UUID) -> None:
+    """A key hierarchy for a non-clinic owner, made on first use."""
+    if not KeyEncryptionKey.objects.using(DB).filter(clinic_id=owner).exists():
+        try:
+            create_clinic_keys(owner)
+        except IntegrityError:
+            pass  # made by a parallel process a moment ago
+
+
+def store_expiring_key(owner: UUID, subject_ref: UUID, material: bytes, *, expires_at) -> UUID:
+    """Keep key material made elsewhere as `owner`'s key for `subject_ref`, wrapped under its KEK.
+
+    Raises IntegrityError when `subject_ref` had a key already (live or destroyed): never replaced."""
+    with transaction.atomic(using=DB):
+        kek = _active_kek(owner)
+        row = DataKey(clinic_id=owner, purpose=Purpose.SUBJECT, subject_ref=subject_ref, kek_id=kek.key_id,
+                      expires_at=expires_at)
+        nonce = os.urandom(12)
+        row.wrapped = nonce + AESGCM(_kek_material(kek)).encrypt(
+            nonce, material, _dek_aad(owner, row.key_id, Purpose.SUBJECT))
+        row.save(using=DB)
+    return row.key_id
+
+
+def expiring_key(owner: UUID, subject_ref: UUID, now) -> bytes:
+    """The material of a key kept by store_expiring_key; never cached, refused from its expiry on."""
+    row = DataKey.objects.using(DB).filter(clinic_id=owner, purpose=Purpose.SUBJECT, subject_ref=subject_ref).first()
+    if row is None:
+        raise KeyNotFound(f"No key for {subject_ref} in this keystore.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise KeyDestroyed(f"Key {row.key_id} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC.")
+    return _unwrap(row).material
+
+
+def expired_keys(owner: UUID, now) -> list[UUID]:
+    """Subject refs of `owner`'s live keys past their expiry (destroy each with erase_subject)."""
+    return list(DataKey.objects.using(DB).filter(
+        clinic_id=owner, purpose=Purpose.SUBJECT, expires_at__lte=now).exclude(
+        state=KeyState.DESTROYED).values_list("subject_ref", flat=True))
+
+
 # The audit chain's anchors outside the clinic database: where keyed links begin, and a
 # copy of every signed checkpoint. Written here, in the keystore, so that write access to
 # the clinic database alone can neither move the start nor remove a checkpoint.

@@ -14,6 +14,9 @@ class RootKeyCheck(models.Model):
     provider = models.CharField(max_length=200)
     fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # "production" once a production instance has opened this keystore: a copy of it is then refused
+    # by every other environment (root.check_root_key), with its root key.
+    environment = models.CharField(max_length=20, blank=True, default="")
 
 
 class KeyState(models.TextChoices):
@@ -64,6 +67,9 @@ class DataKey(models.Model):
     state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     destroyed_at = models.DateTimeField(null=True)
+    # A key that must not outlive a date (a test dataset's environment key): unreadable after it,
+    # destroyed by the next expiry round.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["clinic_id", "purpose", "state"])]

@@ -219,7 +219,7 @@ def check_root_key(clinics=None):
             # them before it is recorded as this keystore's (raises "Wrong root key").
             root.unwrap(bytes(live.wrapped), kek_aad(live.clinic_id, live.key_id))
         RootKeyCheck.objects.using(alias).get_or_create(
-            pk=1, defaults={"provider": root.name, "fingerprint": fingerprint}
+            pk=1, defaults={"provider": root.name, "fingerprint": fingerprint, "environment": _environment()}
         )
         return
     if not hmac.compare_digest(check.fingerprint, root.fingerprint()):
@@ -227,6 +227,30 @@ def check_root_key(clinics=None):
             f"Wrong root key: the key from {root.source()} is not the root key this keystore was "
             f"created with (provider {check.provider}). Restore the original key from your key "
             f"backup; a new key cannot read existing data."
+        )
+    check_not_production_keystore(check, alias)
+
+
+def _environment() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "KLINIKA_ENV", "")
+
+
+def check_not_production_keystore(check, alias: str) -> None:
+    """A keystore production has opened is marked so; any other environment refuses it (a copy of
+    production's keys and root key would open production's data: docs/test-environments.md)."""
+    from klinika.crypto.models import RootKeyCheck
+
+    environment = _environment()
+    if environment == "production" and check.environment != "production":
+        RootKeyCheck.objects.using(alias).filter(pk=1).update(environment="production")
+    elif environment != "production" and check.environment == "production":
+        raise RootKeyError(
+            f"Production root key: this keystore and its root key belong to a production instance, and "
+            f"this one runs with KLINIKA_ENV={environment}. Test environments never hold production keys "
+            f"or data: start from an empty data directory and load a signed dataset (`klinika testenv "
+            f"load`), or set KLINIKA_ENV=production if this is production."
         )
 
 

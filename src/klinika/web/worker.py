@@ -45,6 +45,17 @@ def enqueue_periodic_jobs() -> dict[str, dict[str, str]]:
     return queued
 
 
+def expire_test_datasets():
+    """A test environment's datasets die on time even while it runs (testdata/datasets/services.py)."""
+    from klinika.environments import is_production
+    from klinika.testdata.datasets.services import expire_datasets
+
+    if not is_production():
+        for gone in expire_datasets():
+            logger.warning("test dataset %s (clinic %s) expired: its key is destroyed, the clinic shredded",
+                           gone.dataset_id, gone.slug)
+
+
 class PeriodicWorker(Worker):
     """django-tasks-db's worker, driven in rounds: queue the periodic jobs when due, run what is ready, pause."""
 
@@ -74,6 +85,7 @@ class PeriodicWorker(Worker):
     def queue_round(self) -> dict[str, dict[str, str]]:
         for cp in checkpoint_pending():  # audit: no chain waits longer than a round for a witnessed checkpoint
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
+        expire_test_datasets()
         queued = enqueue_periodic_jobs()
         for slug, tasks in queued.items():
             logger.info("%s: queued %s", slug, ", ".join(f"{job} (task {task_id})" for job, task_id in tasks.items()))

@@ -1,0 +1,70 @@
+"""`klinika testenv`: signed, expiring datasets in test environments (docs/test-environments.md)."""
+from django.core.management.base import BaseCommand, CommandError
+
+from klinika.crypto.errors import KeyDestroyed, KeyNotFound
+from klinika.testdata.datasets import services
+from klinika.testdata.datasets.container import DatasetRefused, b64, key_fingerprint
+
+
+class Command(BaseCommand):
+    help = "Test environments: load a signed dataset, show what is loaded, destroy expired datasets' keys."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        load = sub.add_parser("load", help="verify a signed dataset (directory or .tar) and load it as a new clinic")
+        load.add_argument("dataset", help="the dataset's directory or .tar")
+        load.add_argument("--slug", help="the new clinic's slug (default: from the dataset)")
+        load.add_argument("--name", help="the new clinic's name (default: from the dataset)")
+        sub.add_parser("status", help="every clinic: where it came from, its dataset's expiry and days left")
+        sub.add_parser("expire", help="destroy the keys of expired datasets now and shred their clinics")
+        sub.add_parser("factory-key", help="(production) print the data factory's public key, for "
+                                           "KLINIKA_DATASET_FACTORY_KEYS of test environments")
+        sub.add_parser("recipient-key", help="(test environment) make a one-time key to load one dataset; give "
+                                             "the printed public key to production (--to)")
+
+    def handle(self, *args, action, **options):
+        try:
+            getattr(self, action.replace("-", "_"))(**options)
+        except (DatasetRefused, services.NotProduction) as exc:
+            raise CommandError(str(exc)) from None
+
+    def load(self, *, dataset, slug, name, **options):
+        loaded = services.load_dataset(dataset, slug=slug, name=name)
+        manifest = loaded.manifest
+        counts = ", ".join(f"{table} {count}" for table, count in sorted(manifest["counts"].items())) or "no counts"
+        self.stdout.write(
+            f"loaded {manifest['origin']} dataset {loaded.dataset_id} as clinic {loaded.clinic.slug}: "
+            f"{len(loaded.names())} file(s), {counts}; expires {manifest['expires']}")
+
+    def status(self, **options):
+        rows = services.status()
+        if not rows:
+            self.stdout.write(f"no clinics (KLINIKA_ENV={services.environment()})")
+        for row in rows:
+            if row.dataset_id is None:
+                self.stdout.write(f"{row.slug}: {row.origin}, {row.state}")
+            else:
+                self.stdout.write(f"{row.slug}: {row.origin} dataset {row.dataset_id}, expires "
+                                  f"{row.expires_at:%Y-%m-%d %H:%M} UTC, {row.days_left} day(s) left, {row.state}")
+
+    def expire(self, **options):
+        gone = services.expire_datasets()
+        for item in gone:
+            self.stdout.write(f"{item.slug}: dataset {item.dataset_id} expired {item.expires_at:%Y-%m-%d}: "
+                              f"key destroyed, clinic shredded")
+        self.stdout.write(f"{len(gone)} dataset(s) expired")
+
+    def factory_key(self, **options):
+        key = services.factory_public_key()
+        self.stdout.write(b64(key))
+        self.stderr.write(f"dataset factory key {key_fingerprint(key)}: set KLINIKA_DATASET_FACTORY_KEYS to it "
+                          f"in every test environment")
+
+    def recipient_key(self, **options):
+        try:
+            key = services.new_recipient_key()
+        except (KeyNotFound, KeyDestroyed) as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(b64(key))
+        self.stderr.write(f"one-time recipient key {key_fingerprint(key)}, valid {services.RECIPIENT_DAYS} days: "
+                          f"production writes a dataset for this environment with --to {b64(key)}")
