@@ -1,9 +1,10 @@
 """Identifiers with check digits, computed for a whole batch at once (numpy, no per-row Python)."""
 import datetime
+import functools
 
 import numpy as np
 
-from klinika.testdata.synth.reference import number_strings
+from klinika.testdata.synth.reference import number_strings, strings
 
 PESEL_WEIGHTS = np.array([1, 3, 7, 9, 1, 3, 7, 9, 1, 3], dtype=np.int64)
 EPOCH = np.datetime64("1900-01-01", "D")
@@ -68,7 +69,7 @@ class PeselAllocator:
         k = self.counts[cell] + rank
         if k.max() >= PESEL_PER_DAY_AND_SEX:
             raise ValueError("more than 5,000 people of one sex born on one day: PESEL has no more numbers")
-        np.add.at(self.counts, sorted_cells[starts], run_lengths.astype(np.int32))
+        self.counts[sorted_cells[starts]] += run_lengths.astype(np.int32)  # distinct cells: no np.add.at
         walk = (k * PESEL_STEP + (cell * 2654435761 + self.offset) % PESEL_PER_DAY_AND_SEX) % PESEL_PER_DAY_AND_SEX
         return pesel_numbers(birth, male, walk // 5, walk % 5)
 
@@ -76,12 +77,15 @@ class PeselAllocator:
 def pesel_numbers(birth: np.ndarray, male: np.ndarray, serial: np.ndarray, sex_slot: np.ndarray) -> np.ndarray:
     """PESELs from birth dates, sexes, serials (0-999) and which of the 5 sex digits (0-4)."""
     year, month, day = split_date(birth)
+    yy = year % 100
     month = month + np.where(year >= 2000, 20, 0)
     sex_digit = sex_slot * 2 + male.astype(np.int64)
-    body = ((year % 100) * 100 + month) * 100 + day
-    body = (body * 1000 + serial) * 10 + sex_digit
-    check = (10 - (digits_of(body, 10) @ PESEL_WEIGHTS) % 10) % 10
-    return zero_padded(body * 10 + check, 11)
+    # Weights 1 3 7 9 | 1 3 | 7 9 1 | 3 over YY MM DD ZZZ S, digit by digit.
+    weighted = ((yy // 10) + 3 * (yy % 10) + 7 * (month // 10) + 9 * (month % 10) + (day // 10) + 3 * (day % 10)
+                + 7 * (serial // 100) + 9 * (serial // 10 % 10) + (serial % 10) + 3 * sex_digit)
+    check = (10 - weighted % 10) % 10
+    number = ((((yy * 100 + month) * 100 + day) * 1000 + serial) * 10 + sex_digit) * 10 + check
+    return zero_padded(number, 11)
 
 
 def npwz_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -136,6 +140,15 @@ def permute(values: np.ndarray, modulus: int, key: int) -> np.ndarray:
 def mobile_numbers(prefix: np.ndarray, index: np.ndarray, key: int) -> np.ndarray:
     """"+48 5XX XXX XXX" numbers, distinct for distinct `index` below 10**7 within a prefix."""
     national = prefix.astype(np.int64) * 10_000_000 + permute(index, 10_000_000, key)
-    triples = number_strings(3, 1000)
-    return ("+48 " + triples[national // 1_000_000] + " " + triples[national // 1000 % 1000] + " "
-            + triples[national % 1000])
+    return (_phone_heads()[national // 1_000_000] + _phone_middles()[national // 1000 % 1000]
+            + number_strings(3, 1000)[national % 1000])
+
+
+@functools.cache
+def _phone_heads():
+    return strings(f"+48 {i:03d} " for i in range(1000))
+
+
+@functools.cache
+def _phone_middles():
+    return strings(f"{i:03d} " for i in range(1000))

@@ -65,9 +65,9 @@ class PatientBatch:
         guardian = np.where(self.guardian >= 0, self.guardian.astype(object), None)
         columns = [guardian.tolist() if name == "guardian" else getattr(self, name).tolist() for name in ROW_FIELDS]
         address = [getattr(self, name).tolist() for name in ADDRESS_FIELDS] + [["PL"] * len(self.id)]
-        for values, home in zip(zip(*columns), zip(*address), strict=True):
-            row = dict(zip(ROW_FIELDS, values))
-            row["address"] = dict(zip(ADDRESS_KEYS, home))
+        for values, home in zip(zip(*columns, strict=True), zip(*address, strict=True), strict=True):
+            row = dict(zip(ROW_FIELDS, values, strict=True))
+            row["address"] = dict(zip(ADDRESS_KEYS, home, strict=True))
             yield row
 
 
@@ -98,16 +98,17 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
     pop = reference.population()
 
     # Sex and age after the population table; a birth day uniform within the 5-year band.
-    cell = np.searchsorted(pop.cdf, rng.random(n), side="right").clip(0, len(pop.cdf) - 1)
+    cell = pop.choice.draw(rng, n)
     male = pop.male[cell]
     span = (pop.age_to[cell] - pop.age_from[cell] + 1) * DAYS_PER_YEAR
     age_days = (pop.age_from[cell] * DAYS_PER_YEAR + rng.random(n) * span).astype(np.int64)
     birth = today - age_days
-    age = _age_years(birth, today)
+    year, month, day = numbers.split_date(birth)
+    age = _age_years(year, month, day, today)
 
     # Adults first: a ward's guardian then always has a lower id.
     order = np.argsort(age < ADULT_AGE, kind="stable")
-    male, birth, age, age_days = male[order], birth[order], age[order], age_days[order]
+    male, birth, age, age_days, year = male[order], birth[order], age[order], age_days[order], year[order]
     minor = age < ADULT_AGE
     adults = int((~minor).sum())
 
@@ -137,7 +138,7 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
     surname[wards] = np.where(same_surname, parent_surname, own)
     second[wards] = -1
 
-    first_name, first_index = first_names_for(rng, origin, male, birth)
+    first_name, first_index = first_names_for(rng, origin, male, year)
     last_name, last_folded = last_names_for(surname, second, male)
 
     address = _addresses(rng, n)
@@ -154,7 +155,7 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
     ids = np.arange(start, start + n, dtype=np.int64)
     document_type, document_country, document_number = _passports(passport_only, origin, ids, seed)
     phone = _phones(rng, age, ids, seed)
-    email = _emails(rng, age, first_index, last_folded, birth)
+    email = _emails(rng, age, first_index, last_folded, year)
 
     guardian_id = np.where(minor, guardian + start, -1)
     relation = RELATIONS[np.where(minor, np.where(relation_mother, 1, 2), 0)]
@@ -165,8 +166,7 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
         phone=phone, email=email, guardian=guardian_id, guardian_relation=relation, **_address_strings(address))
 
 
-def _age_years(birth, today):
-    year, month, day = numbers.split_date(birth)
+def _age_years(year, month, day, today):
     t_year, t_month, t_day = numbers.split_date(np.array([today]))
     before_birthday = (month * 100 + day) > (t_month[0] * 100 + t_day[0])
     return t_year[0] - year - before_birthday
@@ -178,8 +178,8 @@ def draw_surnames(rng, origin):
         mask = origin == code
         count = int(mask.sum())
         if count:
-            idx, cdf = reference.surnames().by_origin[name]
-            result[mask] = idx[np.searchsorted(cdf, rng.random(count), side="right").clip(0, len(cdf) - 1)]
+            table = reference.surnames().by_origin[name]
+            result[mask] = table.values[table.draw(rng, count)]
     return result
 
 
@@ -246,9 +246,8 @@ def _nearest_older(pool, day, target, latest):
     return np.where(pick >= 0, sorted_pool[pick.clip(0)], -1)
 
 
-def first_names_for(rng, origin, male, birth):
+def first_names_for(rng, origin, male, year):
     table = reference.first_names()
-    year = numbers.split_date(birth)[0]
     era = np.where(year < 1960, 0, np.where(year < 1990, 1, 2))
     chosen = np.zeros(len(origin), dtype=np.int64)
     group = (male.astype(np.int64) * len(reference.ORIGINS) + origin) * 3 + era
@@ -256,8 +255,8 @@ def first_names_for(rng, origin, male, birth):
         mask = group == code
         sex = "M" if code // 3 // len(reference.ORIGINS) else "F"
         origin_name = reference.ORIGINS[code // 3 % len(reference.ORIGINS)]
-        idx, cdf = table.groups[sex, origin_name, code % 3]
-        chosen[mask] = idx[np.searchsorted(cdf, rng.random(int(mask.sum())), side="right").clip(0, len(cdf) - 1)]
+        group_choice = table.groups[sex, origin_name, code % 3]
+        chosen[mask] = group_choice.values[group_choice.draw(rng, int(mask.sum()))]
     return table.names[chosen], chosen
 
 
@@ -277,7 +276,7 @@ def last_names_for(surname, second, male):
 
 def _addresses(rng, n):
     towns = reference.towns()
-    town = np.searchsorted(towns.cdf, rng.random(n), side="right").clip(0, len(towns.cdf) - 1)
+    town = towns.choice.draw(rng, n)
     first, last = towns.postal_first[town], towns.postal_last[town]
     postal = first + (rng.random(n) * (last - first + 1)).astype(np.int64)
     street = reference.streets()[1].draw(rng, n)
@@ -331,14 +330,14 @@ def _phones(rng, age, ids, seed):
 EMAIL_STYLES = 7
 
 
-def _emails(rng, age, first_index, last, birth):
+def _emails(rng, age, first_index, last, year):
     n = len(age)
     share = np.where(age < 13, 0.0, np.where(age < ADULT_AGE, 0.35, np.where(age < 70, 0.75, 0.3)))
     holders = np.flatnonzero(rng.random(n) < share)
     style = rng.integers(0, EMAIL_STYLES, len(holders))
     names = reference.first_names()
     first, initial, last = names.folded[first_index[holders]], names.initials[first_index[holders]], last[holders]
-    years = numbers.split_date(birth[holders])[0] % 100
+    years = year[holders] % 100
     counter = rng.integers(1, 1000, len(holders))
     parts = {
         0: lambda m: first[m] + "." + last[m],

@@ -29,7 +29,7 @@ def generate_practitioners(*, seed: int, doctors: int, nurses: int = 0, midwives
     birth = today - (rng.uniform(27, 68, n) * 365.2425).astype(np.int64)
     origin = np.where(rng.random(n) < 0.03, reference.ORIGINS.index("ua"), reference.ORIGINS.index("pl"))
 
-    first, first_index = first_names_for(rng, origin, male, birth)
+    first, first_index = first_names_for(rng, origin, male, numbers.split_date(birth)[0])
     first_folded = reference.first_names().folded[first_index]
     surname = draw_surnames(rng, origin)
     last, last_folded = last_names_for(surname, np.full(n, -1), male)
