@@ -44,3 +44,12 @@ def test_a_short_remainder_joins_the_last_batch():
     sizes = [len(b) for b in generate_patients(23_000, seed=1, reference_date=REFERENCE_DATE)]
     assert sizes == [10_000, 13_000]
     assert [len(b) for b in generate_patients(7, seed=1, reference_date=REFERENCE_DATE)] == [7]
+
+
+def test_e_mails_can_be_kept_to_reserved_domains():
+    batch = next(generate_patients(3_000, seed=7, reference_date=REFERENCE_DATE,
+                                   email_domains=["example.com", "example.org"]))
+    domains = {address.rpartition("@")[2] for address in batch.email.tolist() if address}
+    assert domains == {"example.com", "example.org"}
+    usual = next(generate_patients(3_000, seed=7, reference_date=REFERENCE_DATE))
+    assert {"gmail.com", "wp.pl"} <= {address.rpartition("@")[2] for address in usual.email.tolist() if address}

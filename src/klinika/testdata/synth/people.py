@@ -8,7 +8,7 @@ lower than the ward's: an importer that stores the ids in order has every guardi
 needs it. The same seed, n, batch size and reference date give the same people.
 """
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -76,11 +76,16 @@ ADDRESS_KEYS = (*ADDRESS_FIELDS, "country")
 ROW_FIELDS = tuple(f.name for f in fields(PatientBatch) if f.name not in ADDRESS_FIELDS)
 
 
-def generate_patients(n: int, *, seed: int, batch_size: int = 10_000,
-                      reference_date: datetime.date | None = None) -> Iterator[PatientBatch]:
-    """n people in batches of about batch_size (the last one takes up a short remainder)."""
+def generate_patients(n: int, *, seed: int, batch_size: int = 10_000, reference_date: datetime.date | None = None,
+                      email_domains: Sequence[str] | None = None) -> Iterator[PatientBatch]:
+    """n people in batches of about batch_size (the last one takes up a short remainder).
+
+    E-mails go to the providers Poles use (gmail.com, wp.pl, ...) unless `email_domains` names
+    others, e.g. reserved ones ("example.com") for an environment that really sends mail."""
     if n < 0 or batch_size < 1:
         raise ValueError("n must be >= 0 and batch_size >= 1")
+    domains = (reference.email_domains() if email_domains is None
+               else reference.choice(reference.strings(email_domains), [1.0] * len(email_domains)))
     today = np.datetime64(reference_date or datetime.date.today(), "D")
     pesels = numbers.PeselAllocator(seed)
     start, batch_no = 0, 0
@@ -88,12 +93,12 @@ def generate_patients(n: int, *, seed: int, batch_size: int = 10_000,
         size = min(batch_size, n - start)
         if n - start - size < batch_size // 2:
             size = n - start
-        yield _batch(np.random.default_rng([seed, batch_no]), start, size, today, pesels, seed)
+        yield _batch(np.random.default_rng([seed, batch_no]), start, size, today, pesels, seed, domains)
         start += size
         batch_no += 1
 
 
-def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
+def _batch(rng, start, n, today, pesels, seed, domains) -> PatientBatch:
     share = reference.shares()
     pop = reference.population()
 
@@ -133,6 +138,7 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
     origin[wards] = origin[parent]
     passport_only[wards] = passport_only[parent] & ~no_pesel_yet[wards]
     same_surname = rng.random(len(wards)) < share["ward_same_surname"]
+    # A double-barrelled parent (mostly a mother: maiden-married) passes on the family part.
     parent_surname = np.where(second[parent] >= 0, second[parent], surname[parent])
     own = draw_surnames(rng, origin[wards])
     surname[wards] = np.where(same_surname, parent_surname, own)
@@ -155,7 +161,7 @@ def _batch(rng, start, n, today, pesels, seed) -> PatientBatch:
     ids = np.arange(start, start + n, dtype=np.int64)
     document_type, document_country, document_number = _passports(passport_only, origin, ids, seed)
     phone = _phones(rng, age, ids, seed)
-    email = _emails(rng, age, first_index, last_folded, year)
+    email = _emails(rng, age, first_index, last_folded, year, domains)
 
     guardian_id = np.where(minor, guardian + start, -1)
     relation = RELATIONS[np.where(minor, np.where(relation_mother, 1, 2), 0)]
@@ -330,7 +336,7 @@ def _phones(rng, age, ids, seed):
 EMAIL_STYLES = 7
 
 
-def _emails(rng, age, first_index, last, year):
+def _emails(rng, age, first_index, last, year, domains):
     n = len(age)
     share = np.where(age < 13, 0.0, np.where(age < ADULT_AGE, 0.35, np.where(age < 70, 0.75, 0.3)))
     holders = np.flatnonzero(rng.random(n) < share)
@@ -353,7 +359,6 @@ def _emails(rng, age, first_index, last, year):
         mask = style == code
         if mask.any():
             local[mask] = build(mask)
-    domains = reference.email_domains()
     email = np.full(n, "", dtype=object)
     email[holders] = local + ("@" + domains.values[domains.draw(rng, len(holders))])
     return email
