@@ -1,7 +1,7 @@
 """The reference tables in data/ (public statistics and common names), loaded once into arrays.
 
 Each table becomes numpy arrays the generator indexes in bulk: names and their ASCII-folded
-forms side by side (for e-mails), cumulative weights per group (for searchsorted draws).
+forms side by side (for e-mails), and per weighted list a lookup table to draw from in bulk.
 """
 import csv
 import datetime
