@@ -241,6 +241,10 @@ KLINIKA_OUTBOX_DIR = Path(os.environ.get("KLINIKA_OUTBOX_DIR") or DATA_DIR / "ou
 KLINIKA_SMS_BACKEND = os.environ.get("KLINIKA_SMS_BACKEND", "none")
 KLINIKA_SMSAPI_TOKEN = os.environ.get("KLINIKA_SMSAPI_TOKEN", "")
 KLINIKA_SMS_SENDER = os.environ.get("KLINIKA_SMS_SENDER", "")  # a sender name registered with SMSAPI
+# Outside production a real gateway (SMSAPI, SMTP) sends only to these testers' phone numbers and
+# e-mail addresses (comma-separated): the people in a test environment are generated or anonymized,
+# but their made-up numbers and addresses may be somebody's.
+KLINIKA_TEST_RECIPIENTS = [r.strip() for r in os.environ.get("KLINIKA_TEST_RECIPIENTS", "").split(",") if r.strip()]
 KLINIKA_SMSAPI_TIMEOUT = int(os.environ.get("KLINIKA_SMSAPI_TIMEOUT", 15))
 # E-mail: none (the default, as for SMS) | smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, ...) |
 # demo and tests only: console, file (outbox/email/).

@@ -9,6 +9,7 @@ class RefusingGateway(SmsGateway):
     """Refuses, like a provider that rejects a number, and quotes the number in its reason."""
 
     name = "refusing"
+    reaches_phones = False
     sent: list = []
 
     def send(self, to, text):
@@ -22,6 +23,7 @@ class CrashingGateway(SmsGateway):
     """Fails in a way no gateway should: an unexpected exception that quotes the number."""
 
     name = "crashing"
+    reaches_phones = False
 
     def send(self, to, text):
         raise RuntimeError(f"socket closed while sending to {to}")

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.notify.gateways import GatewayError, sms_gateway
+from klinika.environments import is_production
+from klinika.notify.gateways import GatewayError, NotConfigured, sms_gateway
 from klinika.notify.models import OutboundMessage
 from klinika.notify.phones import to_msisdn
 from klinika.notify.scrub import scrub
@@ -49,8 +50,14 @@ def send_sms(clinic, subject_ref, purpose: str, to: str, text: str, *, reference
     number = to_msisdn(to)
     _check(purpose, text, SMS_MAX_CHARS, reference)
     gateway = sms_gateway()
+
+    def send():
+        if gateway.reaches_phones:
+            _only_testers_outside_production(number)
+        return gateway.send(number, text)
+
     return _deliver(clinic, OutboundMessage.Channel.SMS, gateway.name, subject_ref, purpose, number, text,
-                    reference, lambda: gateway.send(number, text))
+                    reference, send)
 
 
 def send_email(clinic, subject_ref, purpose: str, to: str, text: str, *, subject: str = "",
@@ -68,6 +75,8 @@ def send_email(clinic, subject_ref, purpose: str, to: str, text: str, *, subject
     message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost")
 
     def send():
+        if settings.EMAIL_BACKEND not in EMAIL_BACKENDS_THAT_DELIVER_NOTHING:
+            _only_testers_outside_production(address.lower())
         email = EmailMessage(subject, text, sender, [address], headers={"Message-ID": message_id},
                              connection=get_connection())
         try:
@@ -82,6 +91,30 @@ def send_email(clinic, subject_ref, purpose: str, to: str, text: str, *, subject
     body = f"{subject}\n\n{text}" if subject else text
     return _deliver(clinic_obj, OutboundMessage.Channel.EMAIL, _email_gateway_name(), subject_ref, purpose,
                     address, body, reference, send)
+
+
+# Mail backends that deliver to nobody: outbox files, the console, Django's test outbox, none.
+EMAIL_BACKENDS_THAT_DELIVER_NOTHING = {
+    "klinika.notify.mail.NotConfiguredEmailBackend", "klinika.notify.mail.FileEmailBackend",
+    "klinika.notify.mail.ConsoleEmailBackend", "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend", "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+}
+
+
+def _only_testers_outside_production(recipient: str) -> None:
+    """A real gateway outside production: only KLINIKA_TEST_RECIPIENTS may get the message."""
+    if is_production():
+        return
+    testers = set()
+    for tester in settings.KLINIKA_TEST_RECIPIENTS:
+        try:
+            testers.add(tester.lower() if "@" in tester else to_msisdn(tester))
+        except ValidationError:
+            continue  # a mistyped tester's number matches nobody
+    if recipient not in testers:
+        raise NotConfigured(f"not sent: with KLINIKA_ENV={settings.KLINIKA_ENV} a real gateway sends only to "
+                            "KLINIKA_TEST_RECIPIENTS (the people here are generated or anonymized)")
 
 
 def _check(purpose, text, max_chars, reference):

@@ -15,6 +15,10 @@ class GatewayError(Exception):
 
 class SmsGateway(ABC):
     name: str = ""
+    # A provider that texts real phones. Outside production such a gateway reaches only the
+    # testers (KLINIKA_TEST_RECIPIENTS): generated patients' numbers are made up, yet each one
+    # may belong to somebody.
+    reaches_phones: bool = True
 
     @abstractmethod
     def send(self, to: str, text: str) -> str:

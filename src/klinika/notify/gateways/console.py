@@ -9,6 +9,7 @@ class ConsoleSmsGateway(SmsGateway):
     """For development: prints the message. The number is masked, since consoles end up in logs."""
 
     name = "console"
+    reaches_phones = False
 
     def __init__(self, stream=None):
         self.stream = stream

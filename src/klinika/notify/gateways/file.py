@@ -21,6 +21,7 @@ class FileSmsGateway(SmsGateway):
     """
 
     name = "file"
+    reaches_phones = False
 
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else sms_outbox_file()

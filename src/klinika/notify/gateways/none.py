@@ -9,6 +9,7 @@ class NotConfiguredSmsGateway(SmsGateway):
     """
 
     name = "none"
+    reaches_phones = False
 
     def send(self, to: str, text: str) -> str:
         raise NotConfigured("not configured: no SMS gateway (set KLINIKA_SMS_BACKEND=smsapi and KLINIKA_SMSAPI_TOKEN)")
