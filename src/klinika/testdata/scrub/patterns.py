@@ -1,0 +1,172 @@
+"""Detectors of Polish identifiers in free text: compiled patterns, then a check digit or a label.
+
+Each detector yields `(kind, start, end)`. Precision comes from the check digit (PESEL, NIP,
+REGON, identity card, passport, NPWZ) or from a label before the number where a check digit
+alone would fire on too many ordinary numbers (9-digit REGON, NPWZ, dates of birth).
+"""
+import re
+from collections.abc import Callable, Iterator
+
+from klinika.testdata.scrub import checks
+
+UPPER = "A-ZĄĆĘŁŃÓŚŹŻ"
+_NON_DIGIT = re.compile(r"\D")
+
+# A label this close before a number says what the number is.
+_WINDOW = 48
+_PESEL_LABEL = re.compile(r"pesel", re.IGNORECASE)
+_REGON_LABEL = re.compile(r"regon", re.IGNORECASE)
+_LICENCE_LABEL = re.compile(
+    r"(?:\blek\.|\blekarz|\blekarka|\bdr\b|\bdr\.|\bprof\.|\bpwz\b|\bnpwz|\bprawa wykonywania zawodu|\bpiel\.|"
+    r"\bpielęgniar|\bpołożn|\bnr\s+prawa)", re.IGNORECASE)
+
+
+def _labelled(label: re.Pattern, text: str, start: int) -> bool:
+    return label.search(text, max(0, start - _WINDOW), start) is not None
+
+
+def _scan(pattern: re.Pattern, text: str, accept: Callable[[re.Match], bool], group: int = 0) -> Iterator[tuple[int, int]]:
+    """Every accepted match, retrying one character on when a candidate is refused (so a
+    refused candidate cannot hide a valid one that starts inside it)."""
+    pos = 0
+    search = pattern.search
+    while (match := search(text, pos)) is not None:
+        if accept(match):
+            yield match.start(group), match.end(group)
+            pos = match.end()
+        else:
+            pos = match.start() + 1
+
+
+_PESEL = re.compile(r"(?<![\d\w])\d(?:[ -]?\d){10}(?![\d])")
+
+
+def pesel(text: str) -> Iterator[tuple[str, int, int]]:
+    """11 digits (spaces or dashes allowed between) with a valid PESEL check digit and date;
+    a labelled 11-digit number ("PESEL: …") even with a wrong check digit, since a mistyped
+    PESEL still identifies."""
+    def accept(m: re.Match) -> bool:
+        digits = _NON_DIGIT.sub("", m[0])
+        return checks.is_pesel(digits) or _labelled(_PESEL_LABEL, text, m.start())
+    for start, end in _scan(_PESEL, text, accept):
+        yield "PESEL", start, end
+
+
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?48[\s-]?|\(\+?48\)\s?)?"
+    r"(?:\d{3}[\s-]?\d{3}[\s-]?\d{3}|\(?0?\d{2}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2})(?![\d])")
+
+
+def phone(text: str) -> Iterator[tuple[str, int, int]]:
+    """Polish numbers: 9 digits (mobile 3-3-3, landline 2-3-2-2 with the area code in brackets
+    or behind a 0), optionally after +48, 0048 or (48)."""
+    def accept(m: re.Match) -> bool:
+        digits = _NON_DIGIT.sub("", m[0])
+        if m[0].startswith(("+", "00", "(+", "(48")):
+            digits = digits[4:] if digits.startswith("0048") else digits[2:]
+        if len(digits) == 10 and digits[0] == "0":
+            digits = digits[1:]
+        return len(digits) == 9 and digits[0] != "0"
+    for start, end in _scan(_PHONE, text, accept):
+        yield "TELEFON", start, end
+
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+
+
+def email(text: str) -> Iterator[tuple[str, int, int]]:
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        yield "EMAIL", m.start(), m.end()
+
+
+_NIP = re.compile(r"(?<![\w-])(?:PL\s?)?(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}|\d{3}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{3})"
+                  r"(?![\w-])")
+
+
+def nip(text: str) -> Iterator[tuple[str, int, int]]:
+    """10 digits with a valid NIP check digit, as 123-456-78-90, 123-45-67-890 or plain."""
+    for start, end in _scan(_NIP, text, lambda m: checks.is_nip(_NON_DIGIT.sub("", m[0]))):
+        yield "NIP", start, end
+
+
+_REGON = re.compile(r"(?<![\w-])(?:\d{14}|\d{9}|\d{3}[\s-]\d{3}[\s-]\d{3})(?![\w-])")
+
+
+def regon(text: str) -> Iterator[tuple[str, int, int]]:
+    """14-digit REGONs by their check digit; 9-digit ones only when labelled, since one phone
+    number in ten has a valid REGON check digit."""
+    def accept(m: re.Match) -> bool:
+        digits = _NON_DIGIT.sub("", m[0])
+        return checks.is_regon(digits) and (len(digits) == 14 or _labelled(_REGON_LABEL, text, m.start()))
+    for start, end in _scan(_REGON, text, accept):
+        yield "REGON", start, end
+
+
+_ID_CARD = re.compile(r"(?<!\w)[A-Z]{3}\s?\d{6}(?!\w)")
+_PASSPORT = re.compile(r"(?<!\w)[A-Z]{2}\s?\d{7}(?!\w)")
+
+
+def id_card(text: str) -> Iterator[tuple[str, int, int]]:
+    for start, end in _scan(_ID_CARD, text, lambda m: checks.is_id_card(m[0].replace(" ", ""))):
+        yield "DOWÓD", start, end
+
+
+def passport(text: str) -> Iterator[tuple[str, int, int]]:
+    for start, end in _scan(_PASSPORT, text, lambda m: checks.is_passport(m[0].replace(" ", ""))):
+        yield "PASZPORT", start, end
+
+
+_NPWZ = re.compile(r"(?<![\w-])\d{7}(?![\w-])")
+_NURSING = re.compile(r"(?<![\w-])\d{7}[PA](?![\w-])")
+
+
+def licence(text: str) -> Iterator[tuple[str, int, int]]:
+    """A doctor's NPWZ (7 digits, check digit) or a nurse's/midwife's licence, only after a
+    label ("lek.", "dr", "NPWZ", "PWZ", "piel." …): on its own a 7-digit number is too often
+    something else."""
+    for start, end in _scan(_NPWZ, text, lambda m: checks.is_npwz(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())):
+        yield "NPWZ", start, end
+    for start, end in _scan(_NURSING, text,
+                            lambda m: checks.is_nursing_licence(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())):
+        yield "NPWZ", start, end
+
+
+_MONTHS = "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia"
+_BIRTH_DATE = re.compile(
+    r"(?:\bur\.|\burodzon[ya]\b|\burodzony\b|\bdata\s+urodzenia\b|\bdat\.\s*ur\.|\bd\.\s?ur\.|\bDOB\b|\brocznik\b)"
+    r"\s*:?\s*(?:dnia\s+|w\s+|w\s+dniu\s+)?"
+    r"(\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d{{2}}(?:\s*r\.)?|(?:19|20)\d{{2}}(?:\s*r\.)?)(?!\d)",
+    re.IGNORECASE)
+
+
+def birth_date(text: str) -> Iterator[tuple[str, int, int]]:
+    """A date (or a year) right after "ur.", "urodzona", "data urodzenia", "rocznik" …"""
+    for m in _BIRTH_DATE.finditer(text):
+        yield "DATA_URODZENIA", m.start(1), m.end(1)
+
+
+_WORD = rf"(?:[{UPPER}0-9][\w.'’-]*)"
+_STREET_NAME = rf"{_WORD}(?:\s+(?:{_WORD}|i|im\.|św\.|gen\.|ks\.|bp\.))*"
+_NUMBER = r"(?:\s+\d+[a-zA-Z]?(?:\s*/\s*\d+[a-zA-Z]?)?(?:\s*(?:m\.|lok\.)\s*\d+[a-zA-Z]?)?)"
+_STREET = re.compile(
+    r"(?:\b(?:ul\.|ulica|ulicy|ulicę|ulicą|al\.|alei|aleja|aleję|os\.|osiedle|osiedlu|pl\.|placu|plac|rondo|skwer)\s*"
+    rf"{_STREET_NAME}{_NUMBER}?"
+    r"|\b(?:zam\.|zamieszkał[aey]?|zamieszkali|adres(?:\s+zamieszkania)?:?|mieszka)\s+(?:(?:przy|na|w)\s+)?"
+    rf"(?:ul\.\s*|al\.\s*|os\.\s*|pl\.\s*)?{_STREET_NAME}{_NUMBER})")
+_POSTAL = re.compile(rf"(?<![\w-])\d{{2}}-\d{{3}}\s+[{UPPER}][\w-]*(?:\s+[{UPPER}][\w-]*){{0,2}}")
+
+
+def address(text: str) -> Iterator[tuple[str, int, int]]:
+    """A street with its prefix ("ul. Lipowa 5/3", "zam. Długa 7") and a postal code followed
+    by its town ("00-950 Warszawa"). A postal code without a town is not taken: "10-120" is
+    more often a range."""
+    for m in _STREET.finditer(text):
+        yield "ADRES", m.start(), m.end()
+    for m in _POSTAL.finditer(text):
+        yield "ADRES", m.start(), m.end()
+
+
+DETECTORS = (pesel, nip, regon, phone, email, id_card, passport, licence, birth_date, address)
