@@ -43,7 +43,7 @@ polakiem kowal kowala marka marki marce marką marek marku krupa krupy kania kan
 różę żak żaka baran barana wrona wrony skiba socha duda dudy mazur mazura urban sikora czajka
 kozak zając zająca król króla królem dudek kurek kurka malina maliny kalina jagoda gaja gaju lato
 lata zima zimy lena lenie ewa ola tola sara nela ada inga kaja kai liwia maria lidia sonia
-wiosna bąku sowę grzyb grzyba janik wróbel wróbla piątek piątku piątkiem madej pająk pająka
+wiosna bąku sowę maks maksa grzyb grzyba janik wróbel wróbla piątek piątku piątkiem madej pająk pająka
 """.split())
 
 
@@ -88,9 +88,10 @@ def forms(name: str) -> set[str]:
         if stem.endswith("i"):
             out.add(stem + "i")  # Maria → Marii
         return out
-    if n.endswith("o"):  # Fredro, Kościuszko
+    if n.endswith("o"):  # Fredro, Kościuszko, Mieszko; Bruno → Brunona, Iwo → Iwona
         stem = n[:-1]
-        out |= {stem + s for s in ("a", "i", "y", "e", "owi", "em", "iem")} | _soft_e(stem)
+        out |= {stem + s for s in ("a", "i", "y", "e", "owi", "em", "iem", "u")} | _soft_e(stem)
+        out |= _forms_of_consonant_stem(n + "n")
         return out
     if n.endswith("e"):  # Nicole, Verne: not declined in Polish
         return out

@@ -1,6 +1,8 @@
 """Detectors of Polish identifiers in free text: compiled patterns, then a check digit or a label.
 
-Each detector yields `(kind, start, end)`. Precision comes from the check digit (PESEL, NIP,
+Each detector takes the text and its folded copy (`names.fold`: lower case, no accents, same
+offsets; cheap substring checks on it skip a pattern that cannot match) and yields
+`(kind, start, end)`. Precision comes from the check digit (PESEL, NIP,
 REGON, identity card, passport, NPWZ) or from a label before the number where a check digit
 alone would fire on too many ordinary numbers (9-digit REGON, NPWZ, dates of birth).
 """
@@ -38,10 +40,13 @@ def _scan(pattern: re.Pattern, text: str, accept: Callable[[re.Match], bool], gr
             pos = match.start() + 1
 
 
-_PESEL = re.compile(r"(?<![\d\w])\d(?:[ -]?\d){10}(?![\d])")
+# Patterns open with the character class they start with and look behind only after it:
+# Python's re then skips ahead to candidate characters instead of trying every position
+# (two to three times faster than a leading look-behind).
+_PESEL = re.compile(r"\d(?<!\w\d)(?:[ -]?\d){10}(?!\d)")
 
 
-def pesel(text: str) -> Iterator[tuple[str, int, int]]:
+def pesel(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """11 digits (spaces or dashes allowed between) with a valid PESEL check digit and date;
     a labelled 11-digit number ("PESEL: …") even with a wrong check digit, since a mistyped
     PESEL still identifies."""
@@ -53,11 +58,11 @@ def pesel(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?48[\s-]?|\(\+?48\)\s?)?"
+    r"(?=[+(\d])(?<![\w+])(?:(?:\+|00)\s?48[\s-]?|\(\+?48\)\s?)?"
     r"(?:\d{3}[\s-]?\d{3}[\s-]?\d{3}|\(?0?\d{2}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2})(?![\d])")
 
 
-def phone(text: str) -> Iterator[tuple[str, int, int]]:
+def phone(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """Polish numbers: 9 digits (mobile 3-3-3, landline 2-3-2-2 with the area code in brackets
     or behind a 0), optionally after +48, 0048 or (48)."""
     def accept(m: re.Match) -> bool:
@@ -74,27 +79,32 @@ def phone(text: str) -> Iterator[tuple[str, int, int]]:
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
 
-def email(text: str) -> Iterator[tuple[str, int, int]]:
-    if "@" not in text:
-        return
-    for m in _EMAIL.finditer(text):
-        yield "EMAIL", m.start(), m.end()
+def email(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+    at, done = text.find("@"), 0
+    while at >= 0:
+        m = _EMAIL.search(text, max(done, at - 64), at + 256)
+        if m is not None and m.start() <= at < m.end():
+            yield "EMAIL", m.start(), m.end()
+            done = m.end()
+            at = text.find("@", done)
+        else:
+            at = text.find("@", at + 1)
 
 
-_NIP = re.compile(r"(?<![\w-])(?:PL\s?)?(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}|\d{3}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{3})"
+_NIP = re.compile(r"(?=[P\d])(?<![\w-])(?:PL\s?)?(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}|\d{3}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{3})"
                   r"(?![\w-])")
 
 
-def nip(text: str) -> Iterator[tuple[str, int, int]]:
+def nip(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """10 digits with a valid NIP check digit, as 123-456-78-90, 123-45-67-890 or plain."""
     for start, end in _scan(_NIP, text, lambda m: checks.is_nip(_NON_DIGIT.sub("", m[0]))):
         yield "NIP", start, end
 
 
-_REGON = re.compile(r"(?<![\w-])(?:\d{14}|\d{9}|\d{3}[\s-]\d{3}[\s-]\d{3})(?![\w-])")
+_REGON = re.compile(r"\d(?<![\w-]\d)(?:\d{13}|\d{8}|\d{2}[\s-]\d{3}[\s-]\d{3})(?![\w-])")
 
 
-def regon(text: str) -> Iterator[tuple[str, int, int]]:
+def regon(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """14-digit REGONs by their check digit; 9-digit ones only when labelled, since one phone
     number in ten has a valid REGON check digit."""
     def accept(m: re.Match) -> bool:
@@ -104,28 +114,31 @@ def regon(text: str) -> Iterator[tuple[str, int, int]]:
         yield "REGON", start, end
 
 
-_ID_CARD = re.compile(r"(?<!\w)[A-Z]{3}\s?\d{6}(?!\w)")
-_PASSPORT = re.compile(r"(?<!\w)[A-Z]{2}\s?\d{7}(?!\w)")
+_ID_CARD = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{2}\s?\d{6}(?!\w)")
+_PASSPORT = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\s?\d{7}(?!\w)")
 
 
-def id_card(text: str) -> Iterator[tuple[str, int, int]]:
+def id_card(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     for start, end in _scan(_ID_CARD, text, lambda m: checks.is_id_card(m[0].replace(" ", ""))):
         yield "DOWÓD", start, end
 
 
-def passport(text: str) -> Iterator[tuple[str, int, int]]:
+def passport(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     for start, end in _scan(_PASSPORT, text, lambda m: checks.is_passport(m[0].replace(" ", ""))):
         yield "PASZPORT", start, end
 
 
-_NPWZ = re.compile(r"(?<![\w-])\d{7}(?![\w-])")
-_NURSING = re.compile(r"(?<![\w-])\d{7}[PA](?![\w-])")
+_NPWZ = re.compile(r"\d(?<![\w-]\d)\d{6}(?![\w-])")
+_NURSING = re.compile(r"\d(?<![\w-]\d)\d{6}[PA](?![\w-])")
+_LICENCE_HINTS = ("lek", "dr", "pwz", "prof", "piel", "polozn", "prawa")
 
 
-def licence(text: str) -> Iterator[tuple[str, int, int]]:
+def licence(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """A doctor's NPWZ (7 digits, check digit) or a nurse's/midwife's licence, only after a
     label ("lek.", "dr", "NPWZ", "PWZ", "piel." …): on its own a 7-digit number is too often
     something else."""
+    if not any(hint in folded for hint in _LICENCE_HINTS):
+        return
     for start, end in _scan(_NPWZ, text, lambda m: checks.is_npwz(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())):
         yield "NPWZ", start, end
     for start, end in _scan(_NURSING, text,
@@ -135,15 +148,20 @@ def licence(text: str) -> Iterator[tuple[str, int, int]]:
 
 _MONTHS = "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia"
 _BIRTH_DATE = re.compile(
-    r"(?:\bur\.|\burodzon[ya]\b|\burodzony\b|\bdata\s+urodzenia\b|\bdat\.\s*ur\.|\bd\.\s?ur\.|\bDOB\b|\brocznik\b)"
+    r"[uUdDrR](?<!\w[uUdDrR])(?:r\.|rodzon[ya]\b|ata\s+urodzenia\b|at\.\s*ur\.|\.\s?ur\.|OB\b|ocznik\b)"
     r"\s*:?\s*(?:dnia\s+|w\s+|w\s+dniu\s+)?"
-    r"(\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
-    rf"|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d{{2}}(?:\s*r\.)?|(?:19|20)\d{{2}}(?:\s*r\.)?)(?!\d)",
+    r"((?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d{{2}}|(?:19|20)\d{{2}})(?:\s*r\.)?)(?!\d)",
     re.IGNORECASE)
 
 
-def birth_date(text: str) -> Iterator[tuple[str, int, int]]:
+_BIRTH_HINTS = ("ur.", "urodz", "dob", "rocznik")
+
+
+def birth_date(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """A date (or a year) right after "ur.", "urodzona", "data urodzenia", "rocznik" …"""
+    if not any(hint in folded for hint in _BIRTH_HINTS):
+        return
     for m in _BIRTH_DATE.finditer(text):
         yield "DATA_URODZENIA", m.start(1), m.end(1)
 
@@ -156,15 +174,20 @@ _STREET = re.compile(
     rf"{_STREET_NAME}{_NUMBER}?"
     r"|\b(?:zam\.|zamieszkał[aey]?|zamieszkali|adres(?:\s+zamieszkania)?:?|mieszka)\s+(?:(?:przy|na|w)\s+)?"
     rf"(?:ul\.\s*|al\.\s*|os\.\s*|pl\.\s*)?{_STREET_NAME}{_NUMBER})")
-_POSTAL = re.compile(rf"(?<![\w-])\d{{2}}-\d{{3}}\s+[{UPPER}][\w-]*(?:\s+[{UPPER}][\w-]*){{0,2}}")
+_POSTAL = re.compile(rf"\d(?<![\w-]\d)\d-\d{{3}}\s+[{UPPER}][\w-]*(?:\s+[{UPPER}][\w-]*){{0,2}}")
 
 
-def address(text: str) -> Iterator[tuple[str, int, int]]:
+_STREET_HINTS = ("ul.", "ulic", "al.", "alei", "os.", "osiedl", "pl.", "plac", "rondo", "skwer", "zam", "adres",
+                 "mieszka")
+
+
+def address(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     """A street with its prefix ("ul. Lipowa 5/3", "zam. Długa 7") and a postal code followed
     by its town ("00-950 Warszawa"). A postal code without a town is not taken: "10-120" is
     more often a range."""
-    for m in _STREET.finditer(text):
-        yield "ADRES", m.start(), m.end()
+    if any(hint in folded for hint in _STREET_HINTS):
+        for m in _STREET.finditer(text):
+            yield "ADRES", m.start(), m.end()
     for m in _POSTAL.finditer(text):
         yield "ADRES", m.start(), m.end()
 

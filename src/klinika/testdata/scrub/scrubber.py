@@ -59,8 +59,39 @@ class NameLists:
         return len(self.table)
 
 
-def _digits_pattern(digits: str) -> str:
-    return r"[\s().-]{0,2}".join(digits)
+_SEPARATORS = frozenset(" \t\n().-/")
+_NEXT_WORD = re.compile(r"\W{1,3}(\w+)")
+_BUILDING = re.compile(r"\s+\d+[a-z]?(?:\s*/\s*\d+[a-z]?)?")
+_PHONE_PREFIX = re.compile(r"(?:(?:\+|00)\s?\d{1,3}[\s-]?|\(\+?\d{1,3}\)\s?)?\(?0?$")
+
+
+def _digit_positions(text: str) -> tuple[str, list[int]]:
+    positions = [m.start() for m in _DIGITS.finditer(text)]
+    return "".join(text[i] for i in positions), positions
+
+
+def _find_digits(text: str, digits: str, positions: list[int], needle: str) -> list[tuple[int, int]]:
+    """Where the digit sequence `needle` is written in `text`, whatever separators ("601 234-567",
+    "(22) 123 45 67") stand between its digits: at most two separator characters per gap."""
+    spans, i = [], digits.find(needle)
+    while i >= 0:
+        covered = positions[i:i + len(needle)]
+        if all(b - a <= 3 and all(c in _SEPARATORS for c in text[a + 1:b]) for a, b in zip(covered, covered[1:])):
+            spans.append((covered[0], covered[-1] + 1))
+        i = digits.find(needle, i + 1)
+    return spans
+
+
+def _find_word(folded: str, needle: str) -> list[tuple[int, int]]:
+    """Whole-word occurrences of `needle` (already folded) in the folded text."""
+    spans, i, n = [], folded.find(needle), len(needle)
+    while i >= 0:
+        before = folded[i - 1] if i else " "
+        after = folded[i + n] if i + n < len(folded) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            spans.append((i, i + n))
+        i = folded.find(needle, i + 1)
+    return spans
 
 
 @dataclass(frozen=True)
@@ -89,36 +120,58 @@ class OwnIdentifiers:
             streets=tuple(filter(None, [address.get("street")])),
         )
 
-    def compiled(self) -> tuple[dict[str, str], list[tuple[str, re.Pattern, bool]]]:
-        """(name forms, [(kind, pattern, on_folded_text)]), built on first use."""
+    def prepared(self) -> dict:
+        """The folded forms this person's identifiers are searched by, built on first use (no
+        regex per person: the anonymizer makes one of these for every patient)."""
         if not self._compiled:
-            regexes: list[tuple[str, re.Pattern, bool]] = []
-            for value in self.pesels:
-                digits = "".join(_DIGITS.findall(value))
-                if digits:
-                    regexes.append(("PESEL", re.compile(rf"(?<!\d){_digits_pattern(digits)}(?!\d)"), False))
-            for value in self.phones:
-                digits = "".join(_DIGITS.findall(value))[-9:]
-                if len(digits) >= 6:
-                    prefix = r"(?:(?:\+|00)\s?\d{1,3}[\s-]?|\(\+?\d{1,3}\)\s?)?\(?0?"
-                    regexes.append(("TELEFON", re.compile(rf"(?<![\w+]){prefix}{_digits_pattern(digits)}(?!\d)"), False))
-            for value in self.emails:
-                regexes.append(("EMAIL", re.compile(rf"(?<![\w.+-]){re.escape(fold(value.strip()))}(?![\w-])"), True))
-            for value in self.document_numbers:
-                chars = [c for c in fold(value) if c.isalnum()]
-                if len(chars) >= 5:
-                    body = r"[\s-]?".join(re.escape(c) for c in chars)
-                    regexes.append(("DOKUMENT", re.compile(rf"(?<!\w){body}(?!\w)"), True))
+            c = self._compiled
+            c["names"] = _name_table(self.first_names, self.surnames)
+            c["pesels"] = [d for d in ("".join(_DIGITS.findall(v)) for v in self.pesels) if len(d) >= 6]
+            c["phones"] = [d for d in ("".join(_DIGITS.findall(v))[-9:] for v in self.phones) if len(d) >= 6]
+            c["emails"] = [fold(v.strip()) for v in self.emails if "@" in v]
+            c["documents"] = [d for d in (re.sub(r"[^0-9a-z]", "", fold(v)) for v in self.document_numbers)
+                              if len(d) >= 5]
+            streets = []
             for value in self.streets:
                 words = [w for w in _WORDS.findall(fold(value)) if w not in {"ul", "al", "os", "pl"}]
-                alternatives = [sorted(forms(w) or {w}, key=len, reverse=True) for w in words]
-                if alternatives:
-                    body = r"\W{1,3}".join("(?:" + "|".join(map(re.escape, alts)) + ")" for alts in alternatives)
-                    number = r"(?:\s+\d+[a-z]?(?:\s*/\s*\d+[a-z]?)?)?"
-                    regexes.append(("ADRES", re.compile(rf"\b{body}\b{number}"), True))
-            self._compiled["names"] = _name_table(self.first_names, self.surnames)
-            self._compiled["regexes"] = regexes
-        return self._compiled["names"], self._compiled["regexes"]
+                if words:
+                    streets.append([forms(w) or {w} for w in words])
+            c["streets"] = streets
+        return self._compiled
+
+    def find(self, text: str, folded: str, words: set[str]) -> list[tuple[str, int, int]]:
+        p = self.prepared()
+        found = []
+        if p["pesels"] or p["phones"] or p["documents"]:
+            digits, positions = _digit_positions(text)
+            for value in p["pesels"]:
+                found += [("PESEL", s, e) for s, e in _find_digits(text, digits, positions, value)]
+            for value in p["phones"]:
+                for s, e in _find_digits(text, digits, positions, value):
+                    prefix = _PHONE_PREFIX.search(text, max(0, s - 8), s)
+                    found.append(("TELEFON", prefix.start() if prefix else s, e))
+            for value in p["documents"]:
+                tail = "".join(c for c in value if c.isdigit())
+                if len(tail) >= 5 and tail in digits:
+                    body = r"[\s-]?".join(re.escape(c) for c in value)
+                    found += [("DOKUMENT", m.start(), m.end()) for m in re.finditer(rf"(?<!\w){body}(?!\w)", folded)]
+        for value in p["emails"]:
+            found += [("EMAIL", s, e) for s, e in _find_word(folded, value)]
+        for alternatives in p["streets"]:
+            for form in words.intersection(alternatives[0]):
+                for start, end in _find_word(folded, form):
+                    if not text[start].isupper():  # "Długa" the street, not "długa" the adjective
+                        continue
+                    for following in alternatives[1:]:
+                        m = _NEXT_WORD.match(folded, end)
+                        if m is None or m[1] not in following:
+                            break
+                        end = m.end()
+                    else:
+                        if number := _BUILDING.match(folded, end):
+                            end = number.end()
+                        found.append(("ADRES", start, end))
+        return found
 
 
 class Scrubber:
@@ -141,7 +194,7 @@ class Scrubber:
         self.own = own_identifiers
         self.lists = name_lists
         self.detectors = detectors
-        self._own_names, self._own_regexes = own_identifiers.compiled() if own_identifiers else ({}, [])
+        self._own_names = own_identifiers.prepared()["names"] if own_identifiers else {}
         self._list_names = name_lists.table if name_lists else {}
 
     def with_own(self, own_identifiers: OwnIdentifiers | Mapping | None) -> "Scrubber":
@@ -151,17 +204,14 @@ class Scrubber:
     def find(self, text: str) -> list[Finding]:
         """Every identifier found, overlapping ones merged, in text order."""
         folded = fold(text)
+        words = set(_WORDS.findall(folded))
         found: list[Finding] = []
-        for kind, pattern, on_folded in self._own_regexes:
-            subject = folded if on_folded else text
-            for m in pattern.finditer(subject):
-                if kind == "ADRES" and not text[m.start()].isupper():
-                    continue
-                found.append(Finding(kind, m.start(), m.end(), "own"))
-        found.extend(self._names(text, folded))
+        if self.own is not None:
+            found.extend(Finding(kind, start, end, "own") for kind, start, end in self.own.find(text, folded, words))
+        found.extend(self._names(text, folded, words))
         for detector in self.detectors:
-            found.extend(Finding(kind, start, end, "pattern") for kind, start, end in detector(text))
-        return _merge(found)
+            found.extend(Finding(kind, start, end, "pattern") for kind, start, end in detector(text, folded))
+        return _join_names(text, _merge(found))
 
     def scrub(self, text: str) -> tuple[str, list[Finding]]:
         findings = self.find(text)
@@ -175,21 +225,16 @@ class Scrubber:
         pieces.append(text[pos:])
         return "".join(pieces), findings
 
-    def _names(self, text: str, folded: str) -> list[Finding]:
+    def _names(self, text: str, folded: str, words: set[str]) -> list[Finding]:
         own, lists = self._own_names, self._list_names
-        words = set(_WORDS.findall(folded))
-        hits = (words & own.keys()) | (words & lists.keys())
-        if not hits:
-            return []
         found = []
-        alternation = re.compile(r"\b(?:" + "|".join(sorted(hits, key=len, reverse=True)) + r")\b")
-        for m in alternation.finditer(folded):
-            form, start = m[0], m.start()
-            capitalised = text[start].isupper()
-            if form in own and (capitalised or form not in COMMON_WORDS):
-                found.append(Finding(own[form], start, m.end(), "own"))
-            elif form in lists and (capitalised or (len(form) >= 6 and form not in COMMON_WORDS)):
-                found.append(Finding(lists[form], start, m.end(), "list"))
+        for form in (words & own.keys()) | (words & lists.keys()):
+            for start, end in _find_word(folded, form):
+                capitalised = text[start].isupper()
+                if form in own and (capitalised or form not in COMMON_WORDS):
+                    found.append(Finding(own[form], start, end, "own"))
+                elif form in lists and (capitalised or (len(form) >= 6 and form not in COMMON_WORDS)):
+                    found.append(Finding(lists[form], start, end, "list"))
         return found
 
 
@@ -212,3 +257,15 @@ def _merge(found: list[Finding]) -> list[Finding]:
         current, best, end = f, f, f.end
     merged.append(Finding(best.kind, current.start, end, best.source))
     return merged
+
+
+def _join_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """"Anna Maria", "Nowak-Kowalska": one placeholder for a double name, not two around a gap."""
+    out: list[Finding] = []
+    for f in findings:
+        if (out and f.kind == out[-1].kind and f.kind in (FIRST_NAME, SURNAME)
+                and text[out[-1].end:f.start] in (" ", "-")):
+            out[-1] = Finding(f.kind, out[-1].start, f.end, out[-1].source)
+        else:
+            out.append(f)
+    return out
