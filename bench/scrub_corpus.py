@@ -237,6 +237,16 @@ CLINICAL = [
     "Ciśnienie w domowych pomiarach 125-135/80-85 mmHg.",
     "Kontrola okulistyczna za rok, dno oka bez zmian.",
     "Dziecko szczepione zgodnie z kalendarzem szczepień, rozwój prawidłowy.",
+    # Words that are also names or forms of names: whatever is taken here counts against precision.
+    "W maju pacjent idzie do sanatorium; w domu kot i pies, uczulenie na sierść.",
+    "Róża podudzia prawego, zalecono antybiotykoterapię i uniesienie kończyny.",
+    "Zmiana skórna przypomina różę, kontrola za tydzień.",
+    "Kontrola 3 maja, wyniki do wglądu w rejestracji.",
+    "Owad (mucha) w przewodzie słuchowym zewnętrznym, usunięty bez powikłań.",
+    "Podejrzenie tocznia (wilk), skierowano do poradni reumatologicznej.",
+    "Marka glukometru bez znaczenia, pomiary wiarygodne.",
+    "Dawka 2 x 1 tabl. przez 14 dni, potem 1 x 1 tabl. do kontroli.",
+    "Wynik posiewu: Staphylococcus aureus MSSA, wrażliwy na klindamycynę.",
 ]
 
 COMPLAINTS = ["bólu głowy", "kaszlu", "bólu brzucha", "gorączki", "duszności", "bólu gardła", "zawrotów głowy",

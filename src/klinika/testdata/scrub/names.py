@@ -37,12 +37,12 @@ def fold(text: str) -> str:
 # Polish words that are also a form of a common first name or surname ("idzie" of Ida,
 # "maja" of Maj, "kot" …): in lower case they are the word, not the person.
 COMMON_WORDS = frozenset(fold(w) for w in """
-idzie ida maj maja maju mają kot kota kocie kotem lis lisa lisem wilk wilka wilkiem mucha muchy
+idzie maj maja maju mają kot kota kocie kotem lis lisa lisem wilk wilka wilkiem mucha muchy
 musze muchę sowa sowy sowie mróz mrozu mrozem bąk bąka kruk kruka czech czecha polak polaka
 polakiem kowal kowala marka marki marce marką marek marku krupa krupy kania kanii róża róży
 różę żak żaka baran barana wrona wrony skiba socha duda dudy mazur mazura urban sikora czajka
 kozak zając zająca król króla królem dudek kurek kurka malina maliny kalina jagoda gaja gaju lato
-lata zima zimy lena lenie ewa ola tola sara nela ada inga kaja kai liwia maria lidia sonia
+lata zima zimy
 wiosna bąku sowę maks maksa grzyb grzyba janik wróbel wróbla piątek piątku piątkiem madej pająk pająka
 """.split())
 
@@ -81,7 +81,8 @@ def forms(name: str) -> set[str]:
         return out
     if n.endswith("a"):  # Anna, Monika, Olga, Maria, Kaja; male surnames Duda, Sikora, Czajka
         stem = n[:-1]
-        out |= {stem + s for s in ("y", "i", "e", "o", "ie", "ami", "om", "ach")}
+        # noun forms, and the adjectival -ej of streets and surnames (Lipowa → Lipowej, Długiej)
+        out |= {stem + s for s in ("y", "i", "e", "o", "ie", "ami", "om", "ach", "ej", "iej")}
         out |= _soft_e(stem)
         if stem.endswith("j"):
             out.add(stem[:-1] + "i")  # Kaja → Kai

@@ -166,14 +166,17 @@ def birth_date(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
         yield "DATA_URODZENIA", m.start(1), m.end(1)
 
 
-_WORD = rf"(?:[{UPPER}0-9][\w.'’-]*)"
-_STREET_NAME = rf"{_WORD}(?:\s+(?:{_WORD}|i|im\.|św\.|gen\.|ks\.|bp\.))*"
+_WORD = rf"(?:[{UPPER}][\w.'’-]*)"
+# "Lipowa", "3 Maja", "Jana Pawła II", "gen. Józefa Bema"
+_STREET_NAME = rf"(?:\d{{1,2}}\s+)?{_WORD}(?:\s+(?:{_WORD}|i|im\.|św\.|gen\.|ks\.|bp\.))*"
 _NUMBER = r"(?:\s+\d+[a-zA-Z]?(?:\s*/\s*\d+[a-zA-Z]?)?(?:\s*(?:m\.|lok\.)\s*\d+[a-zA-Z]?)?)"
 _STREET = re.compile(
-    r"(?:\b(?:ul\.|ulica|ulicy|ulicę|ulicą|al\.|alei|aleja|aleję|os\.|osiedle|osiedlu|pl\.|placu|plac|rondo|skwer)\s*"
+    r"(?:\b(?:[uU]l\.|[uU]lic[ayęą]|[aA]l\.|[aA]le(?:i|ja|ję|je)|[oO]s\.|[oO]siedl[eu]|[pP]l\.|[pP]lac[u]?|[rR]ondo"
+    r"|[sS]kwer)\s*"
     rf"{_STREET_NAME}{_NUMBER}?"
-    r"|\b(?:zam\.|zamieszkał[aey]?|zamieszkali|adres(?:\s+zamieszkania)?:?|mieszka)\s+(?:(?:przy|na|w)\s+)?"
-    rf"(?:ul\.\s*|al\.\s*|os\.\s*|pl\.\s*)?{_STREET_NAME}{_NUMBER})")
+    r"|\b(?:[zZ]am\.|[zZ]amieszkał[aey]?|[zZ]amieszkali|[aA]dres(?:\s+zamieszkania)?:?|[mM]ieszka)\s+"
+    r"(?:(?:przy|na|w)\s+)?"
+    rf"({_STREET_NAME}{_NUMBER}))")
 _POSTAL = re.compile(rf"\d(?<![\w-]\d)\d-\d{{3}}\s+[{UPPER}][\w-]*(?:\s+[{UPPER}][\w-]*){{0,2}}")
 
 
@@ -187,7 +190,8 @@ def address(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
     more often a range."""
     if any(hint in folded for hint in _STREET_HINTS):
         for m in _STREET.finditer(text):
-            yield "ADRES", m.start(), m.end()
+            # after "zam."/"adres:" the street alone (group 1); with "ul." the prefix goes too
+            yield ("ADRES", m.start(1), m.end(1)) if m[1] else ("ADRES", m.start(), m.end())
     for m in _POSTAL.finditer(text):
         yield "ADRES", m.start(), m.end()
 

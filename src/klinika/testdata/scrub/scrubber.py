@@ -60,6 +60,8 @@ class NameLists:
 
 
 _SEPARATORS = frozenset(" \t\n().-/")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;(\n]\s*|^\s+)$")
+_TITLE = re.compile(r"\b(?:dr|lek|prof|mgr|doc|piel|pan|pani|pana|pania|panem|panstwo|panstwa)\.?\s*$")
 _NEXT_WORD = re.compile(r"\W{1,3}(\w+)")
 _BUILDING = re.compile(r"\s+\d+[a-z]?(?:\s*/\s*\d+[a-z]?)?")
 _PHONE_PREFIX = re.compile(r"(?:(?:\+|00)\s?\d{1,3}[\s-]?|\(\+?\d{1,3}\)\s?)?\(?0?$")
@@ -155,8 +157,11 @@ class OwnIdentifiers:
                 if len(tail) >= 5 and tail in digits:
                     body = r"[\s-]?".join(re.escape(c) for c in value)
                     found += [("DOKUMENT", m.start(), m.end()) for m in re.finditer(rf"(?<!\w){body}(?!\w)", folded)]
-        for value in p["emails"]:
-            found += [("EMAIL", s, e) for s, e in _find_word(folded, value)]
+        for value in p["emails"]:  # anywhere, even glued to other text
+            i = folded.find(value)
+            while i >= 0:
+                found.append(("EMAIL", i, i + len(value)))
+                i = folded.find(value, i + 1)
         for alternatives in p["streets"]:
             for form in words.intersection(alternatives[0]):
                 for start, end in _find_word(folded, form):
@@ -227,14 +232,25 @@ class Scrubber:
 
     def _names(self, text: str, folded: str, words: set[str]) -> list[Finding]:
         own, lists = self._own_names, self._list_names
-        found = []
+        found, doubtful = [], []
         for form in (words & own.keys()) | (words & lists.keys()):
+            common = form in COMMON_WORDS
             for start, end in _find_word(folded, form):
                 capitalised = text[start].isupper()
-                if form in own and (capitalised or form not in COMMON_WORDS):
+                if form in own and (capitalised or not common):
                     found.append(Finding(own[form], start, end, "own"))
-                elif form in lists and (capitalised or (len(form) >= 6 and form not in COMMON_WORDS)):
+                elif form in lists and common and capitalised:
+                    doubtful.append(Finding(lists[form], start, end, "list"))
+                elif form in lists and (capitalised or (len(form) >= 6 and not common)):
                     found.append(Finding(lists[form], start, end, "list"))
+        # "Róża podudzia", "Marka glukometru": a common word that is someone else's name, when
+        # capitalised only because it opens a sentence, is that name only next to another name
+        # or after a title ("Róża Nowak", "dr Wilk").
+        for f in doubtful:
+            if not _SENTENCE_START.search(text, max(0, f.start - 4), f.start) or _TITLE.search(
+                    folded, max(0, f.start - 12), f.start) or any(
+                    0 <= g.start - f.end <= 2 or 0 <= f.start - g.end <= 2 for g in found + doubtful if g is not f):
+                found.append(f)
         return found
 
 
