@@ -1,8 +1,9 @@
 """Detectors of Polish identifiers in free text: compiled patterns, then a check digit or a label.
 
-Each detector takes the text and its folded copy (`names.fold`: lower case, no accents, same
-offsets; cheap substring checks on it skip a pattern that cannot match) and yields
-`(kind, start, end)`. Precision comes from the check digit (PESEL, NIP,
+Each detector yields `(kind, start, end)`. The number detectors take the text and a window
+(`detect` hands them only the runs of digits long enough to hold an identifier); the others
+take the text and its folded copy (`names.fold`: lower case, no accents, same offsets), on
+which cheap substring checks skip a pattern that cannot match. Precision comes from the check digit (PESEL, NIP,
 REGON, identity card, passport, NPWZ) or from a label before the number where a check digit
 alone would fire on too many ordinary numbers (9-digit REGON, NPWZ, dates of birth).
 """
@@ -27,14 +28,15 @@ def _labelled(label: re.Pattern, text: str, start: int) -> bool:
     return label.search(text, max(0, start - _WINDOW), start) is not None
 
 
-def _scan(pattern: re.Pattern, text: str, accept: Callable[[re.Match], bool], group: int = 0) -> Iterator[tuple[int, int]]:
+def _scan(pattern: re.Pattern, text: str, accept: Callable[[re.Match], bool], pos: int = 0,
+          endpos: int | None = None) -> Iterator[tuple[int, int]]:
     """Every accepted match, retrying one character on when a candidate is refused (so a
     refused candidate cannot hide a valid one that starts inside it)."""
-    pos = 0
     search = pattern.search
-    while (match := search(text, pos)) is not None:
+    endpos = len(text) if endpos is None else endpos
+    while (match := search(text, pos, endpos)) is not None:
         if accept(match):
-            yield match.start(group), match.end(group)
+            yield match.start(), match.end()
             pos = match.end()
         else:
             pos = match.start() + 1
@@ -46,14 +48,14 @@ def _scan(pattern: re.Pattern, text: str, accept: Callable[[re.Match], bool], gr
 _PESEL = re.compile(r"\d(?<!\w\d)(?:[ -]?\d){10}(?!\d)")
 
 
-def pesel(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+def pesel(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
     """11 digits (spaces or dashes allowed between) with a valid PESEL check digit and date;
     a labelled 11-digit number ("PESEL: …") even with a wrong check digit, since a mistyped
     PESEL still identifies."""
     def accept(m: re.Match) -> bool:
         digits = _NON_DIGIT.sub("", m[0])
         return checks.is_pesel(digits) or _labelled(_PESEL_LABEL, text, m.start())
-    for start, end in _scan(_PESEL, text, accept):
+    for start, end in _scan(_PESEL, text, accept, pos, endpos):
         yield "PESEL", start, end
 
 
@@ -62,7 +64,7 @@ _PHONE = re.compile(
     r"(?:\d{3}[\s-]?\d{3}[\s-]?\d{3}|\(?0?\d{2}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2})(?![\d])")
 
 
-def phone(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+def phone(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
     """Polish numbers: 9 digits (mobile 3-3-3, landline 2-3-2-2 with the area code in brackets
     or behind a 0), optionally after +48, 0048 or (48)."""
     def accept(m: re.Match) -> bool:
@@ -72,7 +74,7 @@ def phone(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
         if len(digits) == 10 and digits[0] == "0":
             digits = digits[1:]
         return len(digits) == 9 and digits[0] != "0"
-    for start, end in _scan(_PHONE, text, accept):
+    for start, end in _scan(_PHONE, text, accept, pos, endpos):
         yield "TELEFON", start, end
 
 
@@ -95,22 +97,22 @@ _NIP = re.compile(r"(?=[P\d])(?<![\w-])(?:PL\s?)?(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[
                   r"(?![\w-])")
 
 
-def nip(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+def nip(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
     """10 digits with a valid NIP check digit, as 123-456-78-90, 123-45-67-890 or plain."""
-    for start, end in _scan(_NIP, text, lambda m: checks.is_nip(_NON_DIGIT.sub("", m[0]))):
+    for start, end in _scan(_NIP, text, lambda m: checks.is_nip(_NON_DIGIT.sub("", m[0])), pos, endpos):
         yield "NIP", start, end
 
 
 _REGON = re.compile(r"\d(?<![\w-]\d)(?:\d{13}|\d{8}|\d{2}[\s-]\d{3}[\s-]\d{3})(?![\w-])")
 
 
-def regon(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+def regon(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
     """14-digit REGONs by their check digit; 9-digit ones only when labelled, since one phone
     number in ten has a valid REGON check digit."""
     def accept(m: re.Match) -> bool:
         digits = _NON_DIGIT.sub("", m[0])
         return checks.is_regon(digits) and (len(digits) == 14 or _labelled(_REGON_LABEL, text, m.start()))
-    for start, end in _scan(_REGON, text, accept):
+    for start, end in _scan(_REGON, text, accept, pos, endpos):
         yield "REGON", start, end
 
 
@@ -133,16 +135,15 @@ _NURSING = re.compile(r"\d(?<![\w-]\d)\d{6}[PA](?![\w-])")
 _LICENCE_HINTS = ("lek", "dr", "pwz", "prof", "piel", "polozn", "prawa")
 
 
-def licence(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+def licence(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:
     """A doctor's NPWZ (7 digits, check digit) or a nurse's/midwife's licence, only after a
     label ("lek.", "dr", "NPWZ", "PWZ", "piel." …): on its own a 7-digit number is too often
     something else."""
-    if not any(hint in folded for hint in _LICENCE_HINTS):
-        return
-    for start, end in _scan(_NPWZ, text, lambda m: checks.is_npwz(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())):
+    npwz = lambda m: checks.is_npwz(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())  # noqa: E731
+    for start, end in _scan(_NPWZ, text, npwz, pos, endpos):
         yield "NPWZ", start, end
-    for start, end in _scan(_NURSING, text,
-                            lambda m: checks.is_nursing_licence(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())):
+    nursing = lambda m: checks.is_nursing_licence(m[0]) and _labelled(_LICENCE_LABEL, text, m.start())  # noqa: E731
+    for start, end in _scan(_NURSING, text, nursing, pos, endpos):
         yield "NPWZ", start, end
 
 
@@ -196,4 +197,20 @@ def address(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
         yield "ADRES", m.start(), m.end()
 
 
-DETECTORS = (pesel, nip, regon, phone, email, id_card, passport, licence, birth_date, address)
+NUMBER_DETECTORS = (pesel, nip, regon, phone, licence)
+TEXT_DETECTORS = (email, id_card, passport, birth_date, address)
+# Seven or more characters of digits and the separators people put between them: the only
+# places a PESEL, NIP, REGON, phone number or licence number can be. Most of a note's numbers
+# (doses, blood pressure, dates) are shorter, so the number detectors look only here.
+_NUMBER_RUN = re.compile(r"\d[\d\s().+/-]{5,}\d")
+
+
+def detect(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
+    """Every detector's findings (they may overlap; the scrubber merges them)."""
+    for run in _NUMBER_RUN.finditer(text):
+        # a little before the run for "+48", "(", "PL"; one character after for a nurse's "P"
+        pos, endpos = max(0, run.start() - 4), min(len(text), run.end() + 1)
+        for detector in NUMBER_DETECTORS:
+            yield from detector(text, pos, endpos)
+    for detector in TEXT_DETECTORS:
+        yield from detector(text, folded)

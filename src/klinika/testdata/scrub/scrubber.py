@@ -11,6 +11,7 @@ __all__ = ["Finding", "NameLists", "OwnIdentifiers", "Scrubber", "placeholder"]
 FIRST_NAME, SURNAME = "IMIĘ", "NAZWISKO"
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D+")
 # Among overlapping findings of equal length the more specific kind names the placeholder.
 _RANK = {"PESEL": 9, "NIP": 8, "REGON": 8, "DOWÓD": 7, "PASZPORT": 7, "DOKUMENT": 7, "EMAIL": 7, "NPWZ": 6,
          "TELEFON": 5, "DATA_URODZENIA": 4, "ADRES": 3, SURNAME: 2, FIRST_NAME: 1}
@@ -133,6 +134,8 @@ class OwnIdentifiers:
             c["emails"] = [fold(v.strip()) for v in self.emails if "@" in v]
             c["documents"] = [d for d in (re.sub(r"[^0-9a-z]", "", fold(v)) for v in self.document_numbers)
                               if len(d) >= 5]
+            c["documents_digits"] = [t for t in ("".join(ch for ch in d if ch.isdigit()) for d in c["documents"])
+                                     if len(t) >= 5]
             streets = []
             for value in self.streets:
                 words = [w for w in _WORDS.findall(fold(value)) if w not in {"ul", "al", "os", "pl"}]
@@ -144,7 +147,9 @@ class OwnIdentifiers:
     def find(self, text: str, folded: str, words: set[str]) -> list[tuple[str, int, int]]:
         p = self.prepared()
         found = []
-        if p["pesels"] or p["phones"] or p["documents"]:
+        needles = p["pesels"] + p["phones"] + p["documents_digits"]
+        all_digits = _NON_DIGIT.sub("", text) if needles else ""
+        if any(n in all_digits for n in needles):
             digits, positions = _digit_positions(text)
             for value in p["pesels"]:
                 found += [("PESEL", s, e) for s, e in _find_digits(text, digits, positions, value)]
@@ -191,20 +196,20 @@ class Scrubber:
 
     def __init__(self, own_identifiers: OwnIdentifiers | Mapping | None = None,
                  name_lists: NameLists | Iterable[Mapping] | None = None,
-                 detectors=patterns.DETECTORS):
+                 detect=patterns.detect):
         if isinstance(own_identifiers, Mapping):
             own_identifiers = OwnIdentifiers.from_person(own_identifiers)
         if name_lists is not None and not isinstance(name_lists, NameLists):
             name_lists = NameLists.from_people(name_lists)
         self.own = own_identifiers
         self.lists = name_lists
-        self.detectors = detectors
+        self.detect = detect
         self._own_names = own_identifiers.prepared()["names"] if own_identifiers else {}
         self._list_names = name_lists.table if name_lists else {}
 
     def with_own(self, own_identifiers: OwnIdentifiers | Mapping | None) -> "Scrubber":
         """The same clinic's scrubber for another person's texts (the name lists are shared)."""
-        return Scrubber(own_identifiers, self.lists, self.detectors)
+        return Scrubber(own_identifiers, self.lists, self.detect)
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found, overlapping ones merged, in text order."""
@@ -214,8 +219,7 @@ class Scrubber:
         if self.own is not None:
             found.extend(Finding(kind, start, end, "own") for kind, start, end in self.own.find(text, folded, words))
         found.extend(self._names(text, folded, words))
-        for detector in self.detectors:
-            found.extend(Finding(kind, start, end, "pattern") for kind, start, end in detector(text, folded))
+        found.extend(Finding(kind, start, end, "pattern") for kind, start, end in self.detect(text, folded))
         return _join_names(text, _merge(found))
 
     def scrub(self, text: str) -> tuple[str, list[Finding]]:
