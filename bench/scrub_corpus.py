@@ -67,8 +67,9 @@ def decline(word: str, case: str, sex: str, surname: bool) -> str:
         return word  # women's consonant surnames (Anna Nowak) and Nicole are not declined
     if word.endswith(("y", "i")):
         stem = word[:-1] if word.endswith("y") else word
-        return {"gen": stem + "ego", "dat": stem + "emu", "acc": stem + "ego",
-                "ins": stem + ("ym" if word.endswith("y") else "m"), "loc": stem + ("ym" if word.endswith("y") else "m")}[case]
+        instrumental = stem + ("ym" if word.endswith("y") else "m")
+        return {"gen": stem + "ego", "dat": stem + "emu", "acc": stem + "ego", "ins": instrumental,
+                "loc": instrumental}[case]
     if word.endswith("o"):
         stem = word + "n" if word in ("Bruno", "Iwo") else word[:-1]
         return {"gen": stem + "a", "dat": stem + "owi", "acc": stem + "a", "ins": stem + "em",
@@ -368,7 +369,8 @@ def generate_corpus(notes: int = 300, seed: int = 1, patients: int | None = None
                 "pesel": _pesel_text(rng, person.get("pesel", "")), "phone": _phone_text(rng, person.get("phone", "")),
                 "email": person.get("email", ""), "npwz": person.get("npwz", ""),
                 "building": address.get("building", ""), "postal": address.get("postal_code", ""),
-                "city": address.get("city", ""), "dob": _dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
+                "city": address.get("city", ""),
+                "dob": _dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
                 "idcard": person.get("document_number") or synthetic.id_card_number(),
                 "passport": person.get("passport", ""),
             }

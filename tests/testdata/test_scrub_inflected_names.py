@@ -6,7 +6,7 @@ from tests.testdata.scrub_support import clean
 
 CLINIC = Scrubber(name_lists=NameLists(first_names=["Anna", "Marek", "Paweł", "Olga", "Maria", "Jerzy", "Róża", "Ida"],
                                        surnames=["Kowalski", "Kowalska", "Nowak", "Wróbel", "Stępień", "Zając",
-                                                 "Sikora", "Wilk"]))
+                                                 "Sikora", "Wilk", "Rak", "Skala"]))
 
 
 @pytest.mark.parametrize("form", ["Kowalski", "Kowalskiego", "Kowalskiemu", "Kowalskim", "Kowalscy",
@@ -40,6 +40,7 @@ def test_a_double_name_is_one_placeholder():
 @pytest.mark.parametrize("text", [
     "W maju pacjent idzie do sanatorium, w domu kot.",
     "Róża podudzia prawego, leczenie antybiotykiem.",   # erysipelas, not Róża
+    "Rak płuca w wywiadzie rodzinnym. Skala bólu VAS 4/10.",
     "Podejrzenie tocznia (wilk), kontrola u reumatologa.",
     "Annexin i kowalencja: słowa, które tylko zaczynają się jak imię.",
 ])

@@ -16,7 +16,8 @@ _SEPARATORS = re.compile(r"[\s().+-]")
 
 def _phone_forms(phone: str) -> list[str]:
     d = re.sub(r"\D", "", phone)[-9:]
-    return [f"+48 {d[:3]} {d[3:6]} {d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}", d, f"0048{d}", f"({d[:2]}) {d[2:5]} {d[5:7]} {d[7:]}"]
+    return [f"+48 {d[:3]} {d[3:6]} {d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}", d, f"0048{d}",
+            f"({d[:2]}) {d[2:5]} {d[5:7]} {d[7:]}"]
 
 
 @st.composite

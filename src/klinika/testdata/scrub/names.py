@@ -42,8 +42,11 @@ def fold(text: str) -> str:
     return _NON_ASCII.sub(_fold_char, lowered)
 
 
-# Polish words that are also a form of a common first name or surname ("idzie" of Ida,
-# "maja" of Maj, "kot" …): in lower case they are the word, not the person.
+# Polish words that are also a form of a first name or surname ("idzie" of Ida, "maja" of Maj,
+# "Rak", "Guz", "Skala" …): in lower case they are the word, not the person; capitalised at the
+# start of a sentence, the word unless a name or a title stands next to it. Hand-kept and
+# incomplete: a surname that is also a clinical word and is missing here costs precision
+# (never recall).
 COMMON_WORDS = frozenset(fold(w) for w in """
 idzie maj maja maju mają kot kota kocie kotem lis lisa lisem wilk wilka wilkiem mucha muchy
 musze muchę sowa sowy sowie mróz mrozu mrozem bąk bąka kruk kruka czech czecha polak polaka
@@ -52,6 +55,9 @@ różę żak żaka baran barana wrona wrony skiba socha duda dudy mazur mazura u
 kozak zając zająca król króla królem dudek kurek kurka malina maliny kalina jagoda gaja gaju lato
 lata zima zimy
 wiosna bąku sowę maks maksa grzyb grzyba janik wróbel wróbla piątek piątku piątkiem madej pająk pająka
+rak raka rakiem raku guz guza guzem guzie guzy skóra skóry skórze skala skali skalę kula kuli noga nogi
+nodze głowa głowy głowie broda brody cukier cukru sól soli mak maku ryba ryby ząb zęba zęby kość kości
+kwas kwasu żółć żółci wątroba nerka nerki serce płuco płuca krew krwi sucha suchy mały duży
 """.split())
 
 
@@ -75,7 +81,8 @@ def forms(name: str) -> set[str]:
     if len(n) < 3 or not n.isalpha():
         return set()
     out = {n}
-    adjectival = re.match(r"(.*(?:s|c|dz))k(?:i|a)$", n)
+    # on the accented name: Kowalska is adjectival, Kuśka (→ Kuśce) is a noun
+    adjectival = re.match(r"(.*(?:s|c|dz))k(?:i|a)$", name.strip().lower()) and re.match(r"(.*(?:s|c|dz))k(?:i|a)$", n)
     if adjectival:  # Kowalski/Kowalska, Nowacki, Zawadzki: the adjectival declension, both sexes
         stem = adjectival[1] + "k"
         out |= {stem + s for s in ("i", "iego", "iemu", "im", "imi", "ich", "a", "iej", "ie")}

@@ -93,8 +93,8 @@ def email(text: str, folded: str) -> Iterator[tuple[str, int, int]]:
             at = text.find("@", at + 1)
 
 
-_NIP = re.compile(r"(?=[P\d])(?<![\w-])(?:PL\s?)?(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}|\d{3}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{3})"
-                  r"(?![\w-])")
+_NIP = re.compile(r"(?=[P\d])(?<![\w-])(?:PL\s?)?"
+                  r"(?:\d{3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}|\d{3}[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{3})(?![\w-])")
 
 
 def nip(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[str, int, int]]:

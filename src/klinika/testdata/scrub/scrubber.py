@@ -79,7 +79,8 @@ def _find_digits(text: str, digits: str, positions: list[int], needle: str) -> l
     spans, i = [], digits.find(needle)
     while i >= 0:
         covered = positions[i:i + len(needle)]
-        if all(b - a <= 3 and all(c in _SEPARATORS for c in text[a + 1:b]) for a, b in zip(covered, covered[1:])):
+        gaps = zip(covered, covered[1:], strict=False)
+        if all(b - a <= 3 and all(c in _SEPARATORS for c in text[a + 1:b]) for a, b in gaps):
             spans.append((covered[0], covered[-1] + 1))
         i = digits.find(needle, i + 1)
     return spans
@@ -253,7 +254,8 @@ class Scrubber:
         for f in doubtful:
             if not _SENTENCE_START.search(text, max(0, f.start - 4), f.start) or _TITLE.search(
                     folded, max(0, f.start - 12), f.start) or any(
-                    0 <= g.start - f.end <= 2 or 0 <= f.start - g.end <= 2 for g in found + doubtful if g is not f):
+                    text[f.end:g.start] in (" ", "-") or text[g.end:f.start] in (" ", "-")
+                    for g in found + doubtful if g is not f):
                 found.append(f)
         return found
 
