@@ -18,7 +18,7 @@ TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 def test_every_page_title_is_plain_text(clinic, people, role):
     world = build_edge_world(clinic, people)
     client = logged_in(world.users[role], "pl")
-    seen = 0
+    seen = set()
     for url, _pattern in every_url():
         if url.startswith("/api/") or resolve(url).view_name == "logout":
             continue
@@ -28,7 +28,10 @@ def test_every_page_title_is_plain_text(clinic, people, role):
         found = TITLE.search(response.content.decode())
         if found is None:
             continue  # an htmx fragment
-        seen += 1
+        seen.add(url)
         title = found.group(1).strip()
         assert "<" not in title and "\n" not in title and title.endswith("klinika"), (url, title[:120])
-    assert seen > 10
+    # The urlwalk fills ids with made-up values, so pages of objects may be 404s; the lists are not.
+    assert "/" in seen and len(seen) >= 5
+    if role == Role.CLINIC_ADMIN:
+        assert "/accounts/" in seen  # the page whose title once held the invitation form
