@@ -9,11 +9,11 @@ from klinika.testdata.synth import reference
 
 # A town below this many thousand inhabitants is named by its powiat's seat instead.
 TINY_TOWN_THOUSANDS = 10.0
-# ICD-10 chapters by the first code of each (letter + two digits).
+# ICD-10 chapters by the first code of each, in code order (chapter XXII, U, sits between T and V).
 _CHAPTERS = (("A00", "I"), ("C00", "II"), ("D50", "III"), ("E00", "IV"), ("F00", "V"), ("G00", "VI"),
              ("H00", "VII"), ("H60", "VIII"), ("I00", "IX"), ("J00", "X"), ("K00", "XI"), ("L00", "XII"),
              ("M00", "XIII"), ("N00", "XIV"), ("O00", "XV"), ("P00", "XVI"), ("Q00", "XVII"), ("R00", "XVIII"),
-             ("S00", "XIX"), ("V01", "XX"), ("Z00", "XXI"), ("U00", "XXII"))
+             ("S00", "XIX"), ("U00", "XXII"), ("V01", "XX"), ("Z00", "XXI"))
 # Poland's NUTS-1 macroregions, the coarsest location released.
 MACROREGIONS = {
     "małopolskie": "południowy", "śląskie": "południowy", "lubelskie": "wschodni", "podkarpackie": "wschodni",
@@ -45,9 +45,10 @@ def _towns() -> dict:
     by_name, seats, prefix_voivodeship = {}, {}, {}
     for i, name in enumerate(towns.town.tolist()):
         powiat, voivodeship, population = towns.powiat[i], towns.voivodeship[i], float(towns.population[i])
-        by_name[name] = (powiat, voivodeship, population)
-        if powiat not in seats or seats[powiat][1] < population:
-            seats[powiat] = (name, population)
+        by_name[name] = ((powiat, voivodeship), voivodeship, population)
+        # Powiat names repeat across voivodeships (brzeski, średzki …): the pair names one.
+        if (powiat, voivodeship) not in seats or seats[powiat, voivodeship][1] < population:
+            seats[powiat, voivodeship] = (name, population)
         for prefix in range(int(towns.postal_first[i]) // 1000, int(towns.postal_last[i]) // 1000 + 1):
             prefix_voivodeship.setdefault(f"{prefix:02d}", Counter())[voivodeship] += population
     return {"towns": by_name, "seats": {p: s[0] for p, s in seats.items()},
