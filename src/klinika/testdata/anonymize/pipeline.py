@@ -22,7 +22,8 @@ class IdentifiersSurvived(Exception):
         shown = "; ".join(str(s) for s in survivors[:10])
         more = f" and {len(survivors) - 10} more" if len(survivors) > 10 else ""
         super().__init__(f"{len(survivors)} source identifiers survived anonymization: {shown}{more}. "
-                         "No dataset was produced; extend the scrubber for these kinds and run again.")
+                         "No dataset was produced: the anonymizer must be fixed for these fields before it "
+                         "runs on this clinic (the values are in the source, found by the hints).")
 
 
 def _as_date(value):
@@ -79,6 +80,7 @@ class Anonymizer:
         self.scrubber = Scrubber(name_lists=self.source.names)
         self.by_id = {p["id"]: p for p in self.patients}
         self.offsets: dict = {}
+        self.scrubbers: dict = {}
         self.kept: dict = {}
         self.survivors: list[Survivor] = []
         self.counts = {"patients": 0, "staff": 0, "appointments": 0, "notes": 0,
@@ -100,7 +102,10 @@ class Anonymizer:
         return self.offsets[patient_id]
 
     def _scrub(self, text: str, person: Mapping, days: int) -> str:
-        clean, findings = self.scrubber.with_own(person).scrub(text or "")
+        scrubber = self.scrubbers.get(person["id"])
+        if scrubber is None:  # one per patient, reused for all their appointments and notes
+            scrubber = self.scrubbers[person["id"]] = self.scrubber.with_own(person)
+        clean, findings = scrubber.scrub(text or "")
         self.counts["free_text_findings"] += len(findings)
         return shift_text_dates(clean, days)
 

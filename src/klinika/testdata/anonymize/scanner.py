@@ -11,6 +11,7 @@ NAME_FIELDS = ("first_name", "last_name")
 _DIGIT_RUN = re.compile(r"\d(?:[ \-()./]{0,2}\d)*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d{5,}")
 _NO_PATTERNS = lambda text, folded: ()  # noqa: E731 - the scanner looks for the source's values only
 
 
@@ -71,6 +72,12 @@ class SourceIdentifiers:
             src.full_names.add((first, last))
             src.surnames.update(_WORD.findall(last))
         src.names = NameLists.from_people(people)
+        # The scrubber's inflection table leaves out some names' own base form (forms("Ngo") has
+        # "nga", "ngi" … but not "ngo"; forms("Le") is empty): the bare names are added here.
+        for person in people:
+            for key, kind in (("first_name", "IMIĘ"), ("last_name", "NAZWISKO")):
+                for word in _WORD.findall(fold(person.get(key) or "")):
+                    src.names.table.setdefault(word, kind)
         return src
 
 
@@ -83,6 +90,8 @@ class Scanner:
     def __init__(self, source: SourceIdentifiers):
         self.source = source
         self.names = Scrubber(name_lists=source.names, detect=_NO_PATTERNS)
+        self.document_shapes = {(len(d) - sum(c.isdigit() for c in d), sum(c.isdigit() for c in d))
+                                 for d in source.documents}
         streets = sorted(source.streets, key=len, reverse=True)
         self.street_re = (re.compile(r"(?<!\w)(" + "|".join(re.escape(s).replace(r"\ ", r"\W+") for s in streets)
                                      + r")\W{1,3}(\d+[a-z]?)(?!\d)") if streets else None)
@@ -98,17 +107,24 @@ class Scanner:
                         yield kind, run[i:i + width]
         folded = fold(text)
         for m in _EMAIL.finditer(folded):
-            if m.group() in src.emails:
-                yield "EMAIL", m.group()
-        for email in src.emails:  # glued to other text ("tel.jan.nowak@wp.pl")
-            if email in folded and not any(email == m.group() for m in _EMAIL.finditer(folded)):
-                yield "EMAIL", email
+            # Also glued to other text ("tel.jan.nowak@wp.pl.", "kontakt:jan@wp.plpilne"): every
+            # tail of the local part with every head of the domain.
+            local, domain = m.group().split("@", 1)
+            found = next((f"{local[i:]}@{domain[:j]}" for i in range(len(local)) for j in range(len(domain), 0, -1)
+                          if f"{local[i:]}@{domain[:j]}" in src.emails), None)
+            if found:
+                yield "EMAIL", found
         if src.documents:
+            # Letters then digits (AB1234567, ABC123456), separators ignored: the letters stand
+            # right before a run of digits, the digits may be any window of the run.
             compact = re.sub(r"[^0-9a-z]", "", folded)
-            for width in {len(d) for d in src.documents}:
-                for i in range(len(compact) - width + 1):
-                    if compact[i:i + width] in src.documents:
-                        yield "DOCUMENT", compact[i:i + width]
+            for m in _DIGITS.finditer(compact):
+                for letters, width in self.document_shapes:
+                    starts = range(m.start(), m.end() - width + 1) if letters == 0 else (m.start(),)
+                    for i in starts:
+                        candidate = compact[i - letters:i + width]
+                        if i - letters >= 0 and candidate in src.documents:
+                            yield "DOCUMENT", candidate
         for word in _WORD.findall(text):
             if word.upper() in src.licences:
                 yield "LICENCE", word
