@@ -73,7 +73,7 @@ class Pseudonyms:
         candidate = None
         for attempt in range(_PROBES):
             candidate = make(self.secret.number(purpose, f"{value}\x00{attempt}"))
-            if candidate not in taken:
+            if candidate is not None and candidate not in taken:
                 taken.add(candidate)
                 return candidate
         raise RuntimeError(f"no free {purpose} pseudonym after {_PROBES} attempts: the space is exhausted")
@@ -115,8 +115,13 @@ class Pseudonyms:
     def phone(self, person_key: str) -> str:
         prefixes = reference.mobile_prefixes().values
 
+        taken = self.used["phone"]
+
         def make(n):
-            return f"{int(prefixes[n % len(prefixes)]):02d}{n // 97 % 10_000_000:07d}"
+            national = f"{int(prefixes[n % len(prefixes)]):02d}{n // 97 % 10_000_000:07d}"
+            # Written "+48 …", the 11 digits hold two more 9-digit windows: neither may be a source number.
+            written = "48" + national
+            return None if written[:9] in taken or written[1:10] in taken else national
 
         national = self._probe("phone", person_key, make, "phone")
         return f"+48 {national[:3]} {national[3:6]} {national[6:]}"
