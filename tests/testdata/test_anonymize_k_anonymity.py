@@ -10,7 +10,7 @@ from tests.testdata.anonymize_support import REFERENCE_DATE, anonymized, clinic
 
 def _groups(patients, rare=()):
     return Counter((p["birth_year"], p["sex"], p["address"]["postal_code"], p["address"]["city"],
-                    p["address"]["voivodeship"], p["address"].get("macroregion"),
+                    p["address"]["voivodeship"], p["address"].get("macroregion"), p["document_country"],
                     tuple(sorted(c for c in p.get("diagnoses", ()) if c in rare or c.startswith("ICD-10"))))
                    for p in patients)
 

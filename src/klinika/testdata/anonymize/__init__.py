@@ -21,10 +21,11 @@ pseudonyms that are never a source value; each patient's dates (birth, appointme
 dates written in notes) moved by one keyed offset of ±1–180 days, so intervals survive;
 addresses cut to town (a tiny town → its powiat's seat), postal prefix ("31-xxx") and
 voivodeship; free text scrubbed of the patient's own identifiers, the clinic's names, then
-patterns; patients' quasi-identifiers (birth year, sex, location, rare diagnoses) coarsened
-until every group has at least k members, the rest suppressed. Unknown fields are dropped.
-The released birth year (or band) is "birth_year"; birth_date and PESEL carry the shifted
-date, which the destroyed secret makes impossible to undo.
+patterns; patients' quasi-identifiers (birth year, sex, location, passport country, rare
+diagnoses) coarsened until every group has at least k members, the rest suppressed. Unknown
+fields are dropped. The released birth year (or band) is "birth_year"; birth_date and PESEL
+carry the shifted date (which the desk needs whole): within ±180 days of the truth, and the
+destroyed secret makes the shift impossible to undo.
 
     records, report = anonymize(patients, appointments, notes, staff, k=5)
 

@@ -23,10 +23,11 @@ MACROREGIONS = {
     "pomorskie": "północny", "warmińsko-mazurskie": "północny", "łódzkie": "centralny",
     "mazowieckie": "mazowiecki"}
 # The order in which fields are coarsened, each step one level of one field.
-STEPS = (("diagnoses", 1), ("birth_year", 1), ("birth_year", 2), ("location", 1), ("diagnoses", 2),
-         ("location", 2), ("birth_year", 3))
+STEPS = (("document_country", 1), ("diagnoses", 1), ("birth_year", 1), ("birth_year", 2), ("location", 1),
+         ("diagnoses", 2), ("location", 2), ("birth_year", 3))
 LEVELS = {"birth_year": ("year", "5-year band", "10-year band", "20-year band"),
           "location": ("postal prefix and town", "voivodeship", "macroregion (NUTS 1)"),
+          "document_country": ("passport country", "removed"),
           "diagnoses": ("rare codes as such", "rare codes as ICD-10 chapter", "rare codes removed")}
 
 
@@ -87,14 +88,15 @@ class KAnonymity:
     k: int
     rare_below: int
     max_suppressed_share: float = 0.01
-    levels: dict = field(default_factory=lambda: {"birth_year": 0, "location": 0, "diagnoses": 0})
-    rows: list = field(default_factory=list)   # (birth year, sex, address dict, diagnoses tuple)
+    levels: dict = field(default_factory=lambda: {"birth_year": 0, "location": 0, "diagnoses": 0,
+                                                  "document_country": 0})
+    rows: list = field(default_factory=list)   # (birth year, sex, address dict, diagnoses tuple, country)
     code_counts: Counter = field(default_factory=Counter)
 
-    def add(self, birth_year: int, sex: str, address: Mapping, diagnoses) -> int:
+    def add(self, birth_year: int, sex: str, address: Mapping, diagnoses, country: str = "") -> int:
         codes = tuple(sorted({c.strip().upper() for c in diagnoses or () if c and c.strip()}))
         self.code_counts.update(codes)
-        self.rows.append((birth_year, sex, address, codes))
+        self.rows.append((birth_year, sex, address, codes, country or ""))
         return len(self.rows) - 1
 
     def _codes(self, codes: tuple) -> tuple[tuple, tuple]:
@@ -113,9 +115,10 @@ class KAnonymity:
         return tuple(dict.fromkeys(released)), tuple(sorted(set(rare)))
 
     def released(self, i: int) -> dict:
-        birth_year, sex, address, codes = self.rows[i]
+        birth_year, sex, address, codes, country = self.rows[i]
         out = {"birth_year": _birth(birth_year, self.levels["birth_year"]), "sex": sex,
-               "diagnoses": list(self._codes(codes)[0])}
+               "diagnoses": list(self._codes(codes)[0]),
+               "document_country": country if self.levels["document_country"] == 0 else ""}
         level = self.levels["location"]
         if level == 0:
             out["address"] = dict(address)
@@ -126,12 +129,13 @@ class KAnonymity:
         return out
 
     def key(self, i: int) -> tuple:
-        birth_year, sex, address, codes = self.rows[i]
+        birth_year, sex, address, codes, country = self.rows[i]
         level = self.levels["location"]
         location = ((address.get("postal_code"), address.get("city")) if level == 0
                     else address.get("voivodeship") if level == 1
                     else MACROREGIONS.get(address.get("voivodeship", ""), ""))
-        return _birth(birth_year, self.levels["birth_year"]), sex, location, self._codes(codes)[1]
+        country = country if self.levels["document_country"] == 0 else ""
+        return _birth(birth_year, self.levels["birth_year"]), sex, location, self._codes(codes)[1], country
 
     def _small(self) -> list[int]:
         keys = [self.key(i) for i in range(len(self.rows))]
@@ -147,7 +151,8 @@ class KAnonymity:
         for name, level in STEPS:
             if len(small) <= self.max_suppressed_share * len(self.rows):
                 break
-            if name == "diagnoses" and not self.code_counts:
+            if (name == "diagnoses" and not self.code_counts) or (
+                    name == "document_country" and not any(row[4] for row in self.rows)):
                 continue
             self.levels[name] = level
             small = self._small()

@@ -156,7 +156,8 @@ class Anonymizer:
         for person in self.patients:
             record = pseudonymous[person["id"]]
             rows[person["id"]] = quasi.add(_as_date(record["birth_date"]).year, record["sex"],
-                                           generalise_address(person), person.get("diagnoses"))
+                                           generalise_address(person), person.get("diagnoses"),
+                                           record["document_country"])
         suppressed, report = quasi.solve()
         out = []
         for person in self.patients:
@@ -170,6 +171,7 @@ class Anonymizer:
             released = quasi.released(rows[pid])
             record["birth_year"] = released["birth_year"]
             record["address"] = released["address"]
+            record["document_country"] = released["document_country"]
             if released["diagnoses"] or self.by_id[pid].get("diagnoses") is not None:
                 record["diagnoses"] = released["diagnoses"]
             if record["guardian"] is not None and self.by_id[pid]["guardian"] not in self.kept:
