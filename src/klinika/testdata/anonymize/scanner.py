@@ -1,0 +1,171 @@
+"""The scanner: every source identifier that survived into a dataset, wherever it is."""
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from klinika.testdata.scrub import NameLists, Scrubber
+from klinika.testdata.scrub.names import fold
+
+FREE_TEXT = {"notes": ("text",), "appointments": ("reason",)}
+NAME_FIELDS = ("first_name", "last_name")
+_DIGIT_RUN = re.compile(r"\d(?:[ \-()./]{0,2}\d)*")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d{5,}")
+_NO_PATTERNS = lambda text, folded: ()  # noqa: E731 - the scanner looks for the source's values only
+
+
+def _mask(value: str) -> str:
+    """Enough of a value to find it again in the source, never the value itself."""
+    value = str(value)
+    return value[:2] + "…" if len(value) > 4 else "…"
+
+
+@dataclass(frozen=True)
+class Survivor:
+    kind: str          # PESEL, NAME, PHONE, EMAIL, DOCUMENT, LICENCE, ADDRESS
+    record_type: str   # patients, staff, appointments, notes
+    record_id: str
+    field: str
+    hint: str          # the first characters only
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.record_type} {self.record_id} field {self.field} ({self.hint})"
+
+
+@dataclass
+class SourceIdentifiers:
+    """The source's identifiers, normalised the way the scanner compares them."""
+    pesels: set = field(default_factory=set)
+    phones: set = field(default_factory=set)        # last 9 digits
+    emails: set = field(default_factory=set)        # folded
+    documents: set = field(default_factory=set)     # folded letters and digits
+    licences: set = field(default_factory=set)
+    streets: dict = field(default_factory=dict)     # folded street name -> buildings (folded)
+    full_names: set = field(default_factory=set)    # (folded first, folded last)
+    surnames: set = field(default_factory=set)      # folded words of surnames
+    names: NameLists = field(default_factory=NameLists)
+
+    @classmethod
+    def from_records(cls, patients: Iterable[Mapping], staff: Iterable[Mapping] = ()) -> "SourceIdentifiers":
+        src = cls()
+        people = []
+        for person in list(patients) + list(staff):
+            people.append(person)
+            if person.get("pesel"):
+                src.pesels.add(re.sub(r"\D", "", person["pesel"]))
+            phone = re.sub(r"\D", "", person.get("phone") or "")[-9:]
+            if len(phone) == 9:
+                src.phones.add(phone)
+            if person.get("email"):
+                src.emails.add(fold(person["email"].strip()))
+            if person.get("document_number"):
+                src.documents.add(re.sub(r"[^0-9a-z]", "", fold(person["document_number"])))
+            for key in ("npwz", "licence_number"):
+                if person.get(key):
+                    src.licences.add(str(person[key]).strip().upper())
+            address = person.get("address") or {}
+            street = _street_words(address.get("street") or "")
+            if street and address.get("building"):
+                src.streets.setdefault(street, set()).add(fold(address["building"]).replace(" ", ""))
+            first, last = fold(person.get("first_name") or ""), fold(person.get("last_name") or "")
+            src.full_names.add((first, last))
+            src.surnames.update(_WORD.findall(last))
+        src.names = NameLists.from_people(people)
+        # The scrubber's inflection table leaves out some names' own base form (forms("Ngo") has
+        # "nga", "ngi" … but not "ngo"; forms("Le") is empty): the bare names are added here.
+        for person in people:
+            for key, kind in (("first_name", "IMIĘ"), ("last_name", "NAZWISKO")):
+                for word in _WORD.findall(fold(person.get(key) or "")):
+                    src.names.table.setdefault(word, kind)
+        return src
+
+
+def _street_words(street: str) -> str:
+    words = [w for w in _WORD.findall(fold(street)) if w not in {"ul", "al", "os", "pl"}]
+    return " ".join(words)
+
+
+class Scanner:
+    def __init__(self, source: SourceIdentifiers):
+        self.source = source
+        self.names = Scrubber(name_lists=source.names, detect=_NO_PATTERNS)
+        self.document_shapes = {(len(d) - sum(c.isdigit() for c in d), sum(c.isdigit() for c in d))
+                                 for d in source.documents}
+        streets = sorted(source.streets, key=len, reverse=True)
+        self.street_re = (re.compile(r"(?<!\w)(" + "|".join(re.escape(s).replace(r"\ ", r"\W+") for s in streets)
+                                     + r")\W{1,3}(\d+[a-z]?)(?!\d)") if streets else None)
+
+    def values(self, text: str) -> Iterable[tuple[str, str]]:
+        """(kind, value) for each source identifier in a string."""
+        src = self.source
+        for m in _DIGIT_RUN.finditer(text):
+            run = re.sub(r"\D", "", m.group())
+            for width, kind, pool in ((11, "PESEL", src.pesels), (9, "PHONE", src.phones)):
+                for i in range(len(run) - width + 1):
+                    if run[i:i + width] in pool:
+                        yield kind, run[i:i + width]
+        folded = fold(text)
+        for m in _EMAIL.finditer(folded):
+            # Also glued to other text ("tel.jan.nowak@wp.pl.", "kontakt:jan@wp.plpilne"): every
+            # tail of the local part with every head of the domain.
+            local, domain = m.group().split("@", 1)
+            found = next((f"{local[i:]}@{domain[:j]}" for i in range(len(local)) for j in range(len(domain), 0, -1)
+                          if f"{local[i:]}@{domain[:j]}" in src.emails), None)
+            if found:
+                yield "EMAIL", found
+        if src.documents:
+            # Letters then digits (AB1234567, ABC123456), separators ignored: the letters stand
+            # right before a run of digits, the digits may be any window of the run.
+            compact = re.sub(r"[^0-9a-z]", "", folded)
+            for m in _DIGITS.finditer(compact):
+                for letters, width in self.document_shapes:
+                    starts = range(m.start(), m.end() - width + 1) if letters == 0 else (m.start(),)
+                    for i in starts:
+                        candidate = compact[i - letters:i + width]
+                        if i - letters >= 0 and candidate in src.documents:
+                            yield "DOCUMENT", candidate
+        for word in _WORD.findall(text):
+            if word.upper() in src.licences:
+                yield "LICENCE", word
+        if self.street_re is not None:
+            for m in self.street_re.finditer(folded):
+                street = re.sub(r"\W+", " ", m.group(1))
+                if m.group(2) in src.streets.get(street, ()):
+                    yield "ADDRESS", m.group()
+
+    def record(self, record_type: str, record: Mapping) -> Iterable[Survivor]:
+        record_id = str(record.get("id", "?"))
+        for path, value in _strings(record):
+            for kind, found in self.values(value):
+                yield Survivor(kind, record_type, record_id, path, _mask(found))
+        first, last = fold(record.get("first_name") or ""), fold(record.get("last_name") or "")
+        if record_type in ("patients", "staff") and last:
+            if (first, last) in self.source.full_names or set(_WORD.findall(last)) & self.source.surnames:
+                yield Survivor("NAME", record_type, record_id, "last_name", _mask(record["last_name"]))
+        for field_name in FREE_TEXT.get(record_type, ()):
+            text = record.get(field_name) or ""
+            for finding in self.names.find(text):
+                yield Survivor("NAME", record_type, record_id, field_name, _mask(text[finding.start:finding.end]))
+
+
+def _strings(value, path: str = "") -> Iterable[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key != "id":
+                yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+
+
+def scan(dataset_records: Mapping[str, Iterable[Mapping]], source: SourceIdentifiers) -> list[Survivor]:
+    """Every source identifier left in the records (a dict of record type -> records): exact
+    PESELs, phones (last 9 digits, any separators), e-mails, document and licence numbers,
+    street + building, names in structured fields (a source surname, or a source person's first
+    and last name together) and in free text (any inflected form, via the scrubber's rules)."""
+    scanner = Scanner(source)
+    return [s for record_type, records in dataset_records.items() for record in records
+            for s in scanner.record(record_type, record)]
