@@ -244,6 +244,27 @@ def create_subject_keys(clinic_id: UUID, subject_refs: list[UUID]) -> None:
         _active.put((clinic_id, row.subject_ref), row.key_id.bytes)
 
 
+def load_subject_keys(clinic_id: UUID, subject_refs) -> None:
+    """Bring many people's existing keys into the cache in one query (a bulk import about to write
+    their rows); refs without a key are left to subject_key(), which makes one."""
+    missing = [ref for ref in set(subject_refs) if _active.get((clinic_id, ref)) is None]
+    if not missing:
+        return
+    for row in DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SUBJECT,
+                                                subject_ref__in=missing):
+        key = _unwrap(row)
+        _cache.put(row.key_id.bytes, key)
+        _active.put((clinic_id, row.subject_ref), row.key_id.bytes)
+
+
+def forget_subject_keys(clinic_id: UUID, subject_refs) -> None:
+    """Drop these people's keys from this process's cache (a bulk import is done with them): the
+    cache stays the size of one chunk instead of growing with the import."""
+    entries = [(clinic_id, ref) for ref in subject_refs]
+    _cache.discard([raw_id for entry in entries if (raw_id := _active.get(entry)) is not None])
+    _active.discard(entries)
+
+
 def signing_public_keys(clinic_id: UUID) -> dict[UUID, bytes]:
     rows = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SIGNING)
     return {row.key_id: bytes(row.public_key) for row in rows}

@@ -125,6 +125,9 @@ def _store(clinic, cleaned, now, actor, result: ImportResult):
                 clinic=clinic, patient=patient, subject_ref=patient.subject_ref, kind=IdentifierKind.DOCUMENT,
                 document_type=patient.document_type, value=patient.document_number))
     PatientIdentifier.objects.bulk_create(identifiers)
+    # Written: the import needs these keys no more, and a cache that grew with it would grow without bound.
+    transaction.on_commit(lambda refs=[p.subject_ref for p in patients]: keystore.forget_subject_keys(
+        clinic.id, refs))
     record_many(Action.CREATE, [("patient", p.pk, p.subject_ref) for p in patients], reason=IMPORTED,
                 clinic_id=clinic.id, actor=actor)
     for (_i, row, _values), patient in zip(cleaned, patients, strict=True):

@@ -21,6 +21,7 @@ from klinika.audit.context import Actor
 from klinika.audit.models import Action
 from klinika.audit.services import record_many
 from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, problems_of
+from klinika.crypto import keystore
 from klinika.patients.models import Patient
 from klinika.scheduling.models import TIME_HOLDING, Appointment, AppointmentStatus, VisitType, WeeklyAvailability
 from klinika.scheduling.services import CANCEL_REASON_MAX, REASON_MAX, is_overlap_error, parse_moment
@@ -204,6 +205,9 @@ def import_appointments(clinic, rows: Iterable[dict], *, actor: Actor, chunk_siz
         if problems:
             raise ImportRejected(sorted(problems, key=lambda p: p.row))
         appointments = [a for _i, a in items]
+        refs = {a.patient.subject_ref for a in appointments}
+        keystore.load_subject_keys(clinic.id, refs)  # one keystore query, not one per patient
+        transaction.on_commit(lambda: keystore.forget_subject_keys(clinic.id, refs))
         try:
             with transaction.atomic():
                 Appointment.objects.bulk_create(appointments)
