@@ -90,3 +90,31 @@ def test_patients_pass_the_desk_are_found_keyed_and_audited(built):
     keys = DataKey.objects.using("keystore").filter(clinic_id=clinic.id, purpose="subject", subject_ref__in=refs)
     assert keys.count() == 300
     assert verify(clinic.pk).ok
+
+
+def test_completed_visits_with_doctors_have_signed_records_that_fit_the_patient(built):
+    from klinika.records.models import Encounter, EncounterVersion
+
+    clinic, _registrar = built
+    with clinic_context(clinic):
+        with_doctors = Appointment.objects.filter(status="completed", practitioner__profession="doctor")
+        encounters = list(Encounter.objects.select_related("patient", "current", "appointment"))
+        assert len(encounters) == with_doctors.count() > 100
+        assert not Encounter.objects.exclude(appointment__status="completed").exists()
+        for encounter in encounters:
+            version = encounter.current
+            assert encounter.status == "signed" and version.signed_at == encounter.signed_at
+            assert encounter.signed_at > encounter.appointment.ends_at and version.created_at == encounter.started_at
+            [main] = [d for d in version.content["diagnoses"] if d["main"]]
+            patient = encounter.patient
+            age = patient.age_on(encounter.started_at.date())
+            if main["code"].startswith(("Z32", "Z33", "Z34", "Z35", "O")):
+                assert patient.sex == "F" and 15 <= age <= 50, (main["code"], patient.sex, age)
+            if main["code"].startswith("N95"):
+                assert patient.sex == "F"
+            if main["code"] == "Z00.1":
+                assert age < 18
+            assert main["name"]  # named from the code list
+        assert EncounterVersion.objects.filter(signed_at__isnull=True).count() == 0
+        assert AuditEvent.objects.filter(action="create", reason="imported", object_type="encounter").count() == len(
+            encounters)

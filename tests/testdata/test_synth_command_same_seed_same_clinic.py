@@ -3,6 +3,7 @@ import pytest
 from django.utils import timezone
 
 from klinika.patients.models import Patient
+from klinika.records.models import Encounter
 from klinika.scheduling.models import Appointment, WeeklyAvailability
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context
@@ -29,13 +30,15 @@ def decrypted(clinic) -> dict:
             "appointments": [(order[a.patient_id], staff_order[a.practitioner_id], timezone.localtime(a.starts_at),
                               a.status, a.created_at, a.cancelled_at, a.reason, a.cancel_reason)
                              for a in Appointment.objects.order_by("pk")],
+            "records": [(e.appointment.starts_at, e.signed_at, e.current.content)
+                        for e in Encounter.objects.select_related("appointment", "current").order_by("pk")],
         }
 
 
 def test_the_same_seed_gives_the_same_clinic_and_another_seed_another():
     first = decrypted(synth("Przychodnia Pierwsza", seed=5, patients=150))
     second = decrypted(synth("Przychodnia Druga", seed=5, patients=150))
-    assert len(first["patients"]) == 150 and len(first["appointments"]) > 100
+    assert len(first["patients"]) == 150 and len(first["appointments"]) > 100 and len(first["records"]) > 50
     assert first == second
     other = decrypted(synth("Przychodnia Trzecia", seed=6, patients=150))
     assert other["patients"] != first["patients"] and other["appointments"] != first["appointments"]

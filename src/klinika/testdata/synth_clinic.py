@@ -19,8 +19,13 @@ from django.utils import timezone
 from klinika.audit.context import Actor
 from klinika.lifecycle.services import create_clinic
 from klinika.patients.services.bulk import import_patients
+from klinika.records.services.bulk import import_encounters
+from klinika.scheduling.models import Appointment, AppointmentStatus
 from klinika.scheduling.services.bulk import import_appointments, import_visit_types, import_weekly_hours
+from klinika.staff.models import Profession
 from klinika.staff.services.bulk import import_practitioners
+from klinika.tenancy.context import clinic_context
+from klinika.testdata.demo_stories import FAMILY_AND_CHILDREN, GYNAECOLOGY, INTERNAL_MEDICINE, STORIES, WHO
 from klinika.testdata.synth import generate_patients, generate_practitioners
 
 SYNTH_ACTOR = Actor(None, "synth-generator")
@@ -29,7 +34,7 @@ VISITS_PER_PATIENT_YEAR = 4.0
 FUTURE_DAYS = 28
 NO_SHOW_RATE = 0.065       # of visits not cancelled
 CANCEL_RATE = 0.10
-PAEDIATRICS, GYNAECOLOGY = "0723", "0724"
+PAEDIATRICS, GYNAECOLOGY_CODE = "0723", "0724"
 BLOCKS = ((datetime.time(8), datetime.time(14)), (datetime.time(12), datetime.time(18)))
 VISIT_TYPES = [{"code": "porada", "name": "Porada", "duration_minutes": SLOT_MINUTES},
                {"code": "kontrola", "name": "Wizyta kontrolna", "duration_minutes": SLOT_MINUTES}]
@@ -45,6 +50,7 @@ class SynthReport:
     patients: int = 0
     hours: int = 0
     appointments: int = 0
+    encounters: int = 0
     statuses: dict = field(default_factory=dict)
 
 
@@ -65,6 +71,8 @@ def build_clinic(name: str, *, patients: int, years: float, seed: int, slug: str
     rows = _appointments(practitioners, week, visit_types, pool, start, today, seed, patients, years, report,
                          progress)
     report.appointments = import_appointments(clinic, rows, actor=SYNTH_ACTOR).count
+    report.encounters = import_encounters(clinic, _encounters(clinic, practitioners, pool, seed, progress),
+                                          actor=SYNTH_ACTOR).count
     return report
 
 
@@ -72,6 +80,7 @@ def build_clinic(name: str, *, patients: int, years: float, seed: int, slug: str
 class _Doctor:
     pk: int
     specialties: list
+    profession: str = Profession.DOCTOR
 
 
 def _practitioners(clinic, patients, seed, today, report) -> list[_Doctor]:
@@ -82,7 +91,7 @@ def _practitioners(clinic, patients, seed, today, report) -> list[_Doctor]:
         person["login"] = f"{clinic.slug}-{person['profession']}{i + 1}"
     ids = import_practitioners(clinic, people, actor=SYNTH_ACTOR).practitioner_ids
     report.practitioners = len(ids)
-    return [_Doctor(pk, person["specialties"]) for pk, person in zip(ids, people, strict=True)]
+    return [_Doctor(pk, person["specialties"], person["profession"]) for pk, person in zip(ids, people, strict=True)]
 
 
 def _weekly_hours(clinic, practitioners, visit_types, start, seed, report) -> dict[int, dict[int, tuple]]:
@@ -131,7 +140,7 @@ def _candidates(pool: _Pool, doctor: _Doctor, year: int) -> np.ndarray:
     age = year - pool.born
     if PAEDIATRICS in doctor.specialties:
         chosen = np.flatnonzero(age < 18)
-    elif GYNAECOLOGY in doctor.specialties:
+    elif GYNAECOLOGY_CODE in doctor.specialties:
         chosen = np.flatnonzero(~pool.male & (age >= 15))
     else:
         chosen = np.flatnonzero(age >= 18)
@@ -206,3 +215,43 @@ def _visit(draws, starts_at, cut, practitioner_id, patient_id, visit_types) -> d
     else:
         row.update(status="completed", checked_in_at=starts_at - datetime.timedelta(minutes=1 + 14 * float(draws[5])))
     return row
+
+
+# Which stories (demo_stories: interview, examination, recommendations, an ICD-10 diagnosis) a
+# specialty writes; other specialties write the internal-medicine ones.
+STORIES_OF = {GYNAECOLOGY_CODE: GYNAECOLOGY, PAEDIATRICS: FAMILY_AND_CHILDREN,
+              "0713": FAMILY_AND_CHILDREN + INTERNAL_MEDICINE}
+
+
+def _stories(doctor: _Doctor) -> list:
+    for code in doctor.specialties:
+        if code in STORIES_OF:
+            return STORIES_OF[code]
+    return INTERNAL_MEDICINE
+
+
+def _encounters(clinic, practitioners, pool: _Pool, seed, progress) -> Iterator[dict]:
+    """A signed record for each completed visit with a doctor, its diagnosis fitting the doctor's
+    specialty and the patient's sex and age (no pregnancy for a man or an 80-year-old)."""
+    rng = np.random.default_rng([seed, 5])
+    doctors = {d.pk: d for d in practitioners if d.profession == Profession.DOCTOR}
+    with clinic_context(clinic):
+        completed = (Appointment.objects.filter(status=AppointmentStatus.COMPLETED, practitioner_id__in=list(doctors))
+                     .order_by("pk").values_list("pk", "patient_id", "practitioner_id", "starts_at", "ends_at"))
+        total = completed.count()
+        for done, (pk, patient_id, practitioner_id, starts_at, ends_at) in enumerate(completed.iterator(2000)):
+            index = int(np.searchsorted(pool.pk, patient_id))
+            sex = "M" if pool.male[index] else "F"
+            age = starts_at.year - int(pool.born[index])
+            fitting = [s for s in _stories(doctors[practitioner_id]) if s.diagnosis and WHO[s.who](sex, age)] or [
+                s for s in STORIES if s.diagnosis and WHO[s.who](sex, age)]
+            story = fitting[int(rng.integers(len(fitting)))]
+            if progress and done % 1000 == 0:
+                progress("visit records", done, total)
+            yield {"appointment_id": pk, "signed_at": ends_at + datetime.timedelta(minutes=float(rng.uniform(1, 90))),
+                   "content": {"interview": story.interview, "examination": story.examination,
+                               "recommendations": story.recommendations,
+                               "diagnoses": [{"code": story.diagnosis, "main": True}],
+                               "procedures": [{"code": code} for code in story.procedures]}}
+        if progress:
+            progress("visit records", total, total)

@@ -41,4 +41,5 @@ class Command(BaseCommand):
         statuses = ", ".join(f"{name} {count}" for name, count in sorted(report.statuses.items()))
         self.stdout.write(f"synthetic clinic created: {report.clinic.name} ({report.clinic.slug})")
         self.stdout.write(f"  practitioners {report.practitioners}, weekly hours {report.hours}, "
-                          f"patients {report.patients}, appointments {report.appointments} ({statuses})")
+                          f"patients {report.patients}, appointments {report.appointments} ({statuses}), "
+                          f"signed visit records {report.encounters}")
