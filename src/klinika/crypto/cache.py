@@ -43,6 +43,11 @@ class KeyCache:
             for key in [k for k, (v, _) in self._items.items() if predicate(k, v)]:
                 del self._items[key]
 
+    def discard(self, keys):
+        with self._lock:
+            for key in keys:
+                self._items.pop(key, None)
+
     def clear(self):
         with self._lock:
             self._items.clear()

@@ -218,6 +218,53 @@ def subject_key(clinic_id: UUID, subject_ref: UUID) -> UnwrappedKey:
     return key
 
 
+def create_subject_keys(clinic_id: UUID, subject_refs: list[UUID]) -> None:
+    """New keys for many new people at once (a bulk import): one KEK unwrap, one insert.
+
+    The refs must be new (IntegrityError otherwise: one_key_per_subject). The keys go into this
+    process's cache, so the import's encryption reads none of them back from the keystore."""
+    if not subject_refs:
+        return
+    kek = _active_kek(clinic_id)
+    kek_aead = AESGCM(_kek_material(kek))
+    rows, materials = [], []
+    for subject_ref in subject_refs:
+        row = DataKey(clinic_id=clinic_id, purpose=Purpose.SUBJECT, subject_ref=subject_ref, kek_id=kek.key_id)
+        material = os.urandom(32)
+        nonce = os.urandom(12)
+        row.wrapped = nonce + kek_aead.encrypt(nonce, material, _dek_aad(clinic_id, row.key_id, Purpose.SUBJECT))
+        rows.append(row)
+        materials.append(material)
+    with transaction.atomic(using=DB):
+        DataKey.objects.using(DB).bulk_create(rows)
+    aad_prefix = b"klinika/v1|" + clinic_id.bytes
+    for row, material in zip(rows, materials, strict=True):
+        key = UnwrappedKey(row.key_id, clinic_id, Purpose.SUBJECT, material, AESGCM(material), aad_prefix)
+        _cache.put(row.key_id.bytes, key)
+        _active.put((clinic_id, row.subject_ref), row.key_id.bytes)
+
+
+def load_subject_keys(clinic_id: UUID, subject_refs) -> None:
+    """Bring many people's existing keys into the cache in one query (a bulk import about to write
+    their rows); refs without a key are left to subject_key(), which makes one."""
+    missing = [ref for ref in set(subject_refs) if _active.get((clinic_id, ref)) is None]
+    if not missing:
+        return
+    for row in DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SUBJECT,
+                                                subject_ref__in=missing):
+        key = _unwrap(row)
+        _cache.put(row.key_id.bytes, key)
+        _active.put((clinic_id, row.subject_ref), row.key_id.bytes)
+
+
+def forget_subject_keys(clinic_id: UUID, subject_refs) -> None:
+    """Drop these people's keys from this process's cache (a bulk import is done with them): the
+    cache stays the size of one chunk instead of growing with the import."""
+    entries = [(clinic_id, ref) for ref in subject_refs]
+    _cache.discard([raw_id for entry in entries if (raw_id := _active.get(entry)) is not None])
+    _active.discard(entries)
+
+
 def signing_public_keys(clinic_id: UUID) -> dict[UUID, bytes]:
     rows = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SIGNING)
     return {row.key_id: bytes(row.public_key) for row in rows}

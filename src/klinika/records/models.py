@@ -7,6 +7,7 @@ signed row — migration 0002); an amendment is a new version with author, time 
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klinika.crypto.fields import EncryptedJSONField, EncryptedTextField
@@ -100,7 +101,8 @@ class EncounterVersion(ClinicOwnedModel):
     content = EncryptedJSONField()
     amendment_reason = EncryptedTextField(max_length=500, blank=True)
     author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add, so imported history keeps when it was written.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")

@@ -3,6 +3,7 @@
 Bookable slots are computed from these, never stored one by one.
 """
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klinika.crypto.fields import EncryptedTextField
@@ -119,7 +120,8 @@ class Appointment(ClinicOwnedModel):
     booked_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     rescheduled_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it was booked: a default rather than auto_now_add, so imported history keeps its booking dates.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +131,9 @@ class Appointment(ClinicOwnedModel):
             models.Index(fields=["clinic", "practitioner", "starts_at"]),
             models.Index(fields=["clinic", "patient", "starts_at"]),
             models.Index(fields=["clinic", "starts_at"]),
+            # What the SQLite no-overlap trigger searches (ends_at > the new start): a few rows per insert
+            # instead of every earlier appointment of the practitioner (an imported history's years).
+            models.Index(fields=["practitioner", "ends_at"]),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                               name="appointment_ends_after_it_starts")]

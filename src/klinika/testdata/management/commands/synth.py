@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand, CommandError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from klinika.bulk import ImportRejected
+from klinika.lifecycle.services import ClinicExists
+from klinika.testdata.synth_clinic import build_clinic
+
+
+class Command(BaseCommand):
+    help = ("Create a synthetic clinic (generated people only): practitioners with weekly hours, patients, "
+            "and appointments over the past years and the next weeks, through the bulk import services.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinic", required=True, help="the new clinic's name")
+        parser.add_argument("--slug", default=None, help="the clinic's short name (from its name if not given)")
+        parser.add_argument("--patients", type=int, required=True)
+        parser.add_argument("--years", type=float, default=1.0, help="years of appointment history")
+        parser.add_argument("--seed", type=int, required=True, help="the same seed gives the same clinic")
+        parser.add_argument("--batch-size", type=int, default=10_000, help="patients generated per batch")
+
+    def handle(self, *args, clinic, slug, patients, years, seed, batch_size, **options):
+        if patients < 0 or not 0 <= years <= 30 or batch_size < 100:
+            raise CommandError("--patients must be >= 0, --years between 0 and 30, --batch-size >= 100")
+        columns = (TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn())
+        with Progress(*columns, disable=not self.stdout.isatty()) as progress:
+            bars = {}
+
+            def advance(step, done, total):
+                if step not in bars:
+                    bars[step] = progress.add_task(step, total=total)
+                progress.update(bars[step], completed=done, total=total)
+
+            try:
+                report = build_clinic(clinic, slug=slug, patients=patients, years=years, seed=seed,
+                                      batch_size=batch_size, progress=advance)
+            except (ClinicExists, ValueError) as error:
+                raise CommandError(str(error)) from None
+            except ImportRejected as error:
+                raise CommandError(f"generated data was refused (a generator bug): {error}") from None
+        statuses = ", ".join(f"{name} {count}" for name, count in sorted(report.statuses.items()))
+        self.stdout.write(f"synthetic clinic created: {report.clinic.name} ({report.clinic.slug})")
+        self.stdout.write(f"  practitioners {report.practitioners}, weekly hours {report.hours}, "
+                          f"patients {report.patients}, appointments {report.appointments} ({statuses}), "
+                          f"signed visit records {report.encounters}")
