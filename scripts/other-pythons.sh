@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source="$PWD"
+# The embedded databases of a fresh data directory, as the README's demo command uses: never a
+# PostgreSQL the calling shell points at (its keystore belongs to another installation's root key).
+unset DATABASE_URL KEYSTORE_DATABASE_URL KLINIKA_ROOT_KEY KLINIKA_ROOT_KEY_FILE
 for version in 3.12 3.13; do
   python=""
   for candidate in "python$version" /root/.pyenv/versions/"$version".*/bin/python"$version"; do
@@ -23,8 +26,7 @@ for version in 3.12 3.13; do
     mkdir "$work/run" && cd "$work/run"
     KLINIKA_DATA_DIR="$work/run/var" "$work/klinika/.venv/bin/klinika" demo --no-serve >/dev/null
     cd "$work/klinika"
-    env -u DATABASE_URL -u KEYSTORE_DATABASE_URL PATH="$work/klinika/.venv/bin:$PATH" \
-      .venv/bin/python -m pytest -p no:cacheprovider -q tests/crypto tests/repo tests/architecture
+    PATH="$work/klinika/.venv/bin:$PATH" .venv/bin/python -m pytest -p no:cacheprovider -q tests/crypto tests/repo tests/architecture
   )
   rm -rf "$work"
 done
