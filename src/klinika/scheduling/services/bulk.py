@@ -25,12 +25,11 @@ from klinika.crypto import keystore
 from klinika.patients.models import Patient
 from klinika.scheduling.models import TIME_HOLDING, Appointment, AppointmentStatus, VisitType, WeeklyAvailability
 from klinika.scheduling.services import CANCEL_REASON_MAX, REASON_MAX, is_overlap_error, parse_moment
+from klinika.scheduling.services.setup import SLOT_MINUTES, VISIT_MINUTES, calendar_date, time_of_day, whole_number_in
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context
 
 S = AppointmentStatus
-SLOT_MINUTES = (5, 240)
-VISIT_MINUTES = (5, 480)
 # End states only a visit that has begun can have.
 PAST_ONLY = {S.COMPLETED, S.NO_SHOW, S.CHECKED_IN}
 
@@ -54,35 +53,6 @@ def _run(clinic, rows, chunk_size, one_chunk) -> BulkResult:
     return result
 
 
-def _minutes(value, name, bounds) -> int:
-    low, high = bounds
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise ValidationError({name: _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}})
-    return number
-
-
-def _time(value, name) -> datetime.time:
-    if isinstance(value, datetime.time):
-        return value
-    try:
-        return datetime.time.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({name: _("Enter a time, e.g. 08:30.")}) from None
-
-
-def _date(value, name) -> datetime.date:
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({name: _("Enter a date, e.g. 2026-03-02.")}) from None
-
-
 # ---- visit types -------------------------------------------------------------------------------
 
 def import_visit_types(clinic, rows: Iterable[dict], *, actor: Actor) -> BulkResult:
@@ -95,7 +65,7 @@ def import_visit_types(clinic, rows: Iterable[dict], *, actor: Actor) -> BulkRes
             try:
                 if not name or len(name) > 80:
                     raise ValidationError({"name": _("Enter a name of at most %(max)d characters.") % {"max": 80}})
-                minutes = _minutes(row.get("duration_minutes"), "duration_minutes", VISIT_MINUTES)
+                minutes = whole_number_in(row.get("duration_minutes"), "duration_minutes", VISIT_MINUTES)
                 if not code or code in codes:
                     raise ValidationError({"code": _("A visit type with this code already exists.")})
             except ValidationError as error:
@@ -157,11 +127,11 @@ def _clean_hours(clinic, row, practitioners, visit_types) -> WeeklyAvailability:
     weekday = row.get("weekday")
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
         raise ValidationError({"weekday": _("Choose a day of the week.")})
-    start, end = _time(row.get("start_time"), "start_time"), _time(row.get("end_time"), "end_time")
+    start, end = time_of_day(row.get("start_time"), "start_time"), time_of_day(row.get("end_time"), "end_time")
     if end <= start:
         raise ValidationError({"end_time": _("The hours must end after they start.")})
-    valid_from = _date(row.get("valid_from"), "valid_from")
-    valid_until = _date(row["valid_until"], "valid_until") if row.get("valid_until") else None
+    valid_from = calendar_date(row.get("valid_from"), "valid_from")
+    valid_until = calendar_date(row["valid_until"], "valid_until") if row.get("valid_until") else None
     if valid_until is not None and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The last day must not be before the first day.")})
     ids = list(row.get("visit_type_ids") or [])
@@ -169,7 +139,7 @@ def _clean_hours(clinic, row, practitioners, visit_types) -> WeeklyAvailability:
         raise ValidationError({"visit_types": _("Choose the visit types offered in these hours.")})
     return WeeklyAvailability(
         clinic=clinic, practitioner_id=row["practitioner_id"], weekday=weekday, start_time=start, end_time=end,
-        slot_minutes=_minutes(row.get("slot_minutes", 15), "slot_minutes", SLOT_MINUTES),
+        slot_minutes=whole_number_in(row.get("slot_minutes", 15), "slot_minutes", SLOT_MINUTES),
         room_id=row.get("room_id"), valid_from=valid_from, valid_until=valid_until)
 
 

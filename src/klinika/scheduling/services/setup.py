@@ -49,7 +49,7 @@ def create_visit_type(user, *, name, duration_minutes, code="") -> VisitType:
     code = slugify(code or name)[:30]
     if not code:
         raise ValidationError({"code": _("Give the visit type a short code (letters, digits, hyphens).")})
-    minutes = _minutes(duration_minutes, "duration_minutes", VISIT_MINUTES)
+    minutes = whole_number_in(duration_minutes, "duration_minutes", VISIT_MINUTES)
     if VisitType.objects.filter(code=code).exists():
         raise ValidationError({"code": _("A visit type with this code already exists.")})
     return _save_new(VisitType(code=code, name=name, duration_minutes=minutes), "visit-type",
@@ -60,7 +60,7 @@ def update_visit_type(user, visit_type_id, *, name, duration_minutes) -> VisitTy
     require(user, "schedule.manage")
     visit_type = get_object_or_404(VisitType.objects, pk=as_id(visit_type_id))
     visit_type.name = _required_text(name, "name", 80)
-    visit_type.duration_minutes = _minutes(duration_minutes, "duration_minutes", VISIT_MINUTES)
+    visit_type.duration_minutes = whole_number_in(duration_minutes, "duration_minutes", VISIT_MINUTES)
     with transaction.atomic():
         visit_type.save()
         record(Action.UPDATE, object_type="visit-type", object_id=visit_type.pk)
@@ -77,14 +77,14 @@ def add_weekly_hours(user, *, practitioner, weekday, start_time, end_time, visit
         weekday = -1
     if not 0 <= weekday <= 6:
         raise ValidationError({"weekday": _("Choose a day of the week.")})
-    start_time, end_time = _time(start_time, "start_time"), _time(end_time, "end_time")
+    start_time, end_time = time_of_day(start_time, "start_time"), time_of_day(end_time, "end_time")
     if end_time <= start_time:
         raise ValidationError({"end_time": _("The hours must end after they start.")})
-    valid_from = _date(valid_from, "valid_from")
-    valid_until = _date(valid_until, "valid_until") if valid_until else None
+    valid_from = calendar_date(valid_from, "valid_from")
+    valid_until = calendar_date(valid_until, "valid_until") if valid_until else None
     if valid_until is not None and valid_until < valid_from:
         raise ValidationError({"valid_until": _("The last day must not be before the first day.")})
-    slot = _minutes(slot_minutes, "slot_minutes", SLOT_MINUTES)
+    slot = whole_number_in(slot_minutes, "slot_minutes", SLOT_MINUTES)
     types = _visit_types(visit_types)
     room = _room(room)
     hours = WeeklyAvailability(practitioner=practitioner, weekday=weekday, start_time=start_time, end_time=end_time,
@@ -100,7 +100,7 @@ def end_weekly_hours(user, hours_id, valid_until) -> WeeklyAvailability:
     """Stop recurring hours after a date (booked appointments stay as they are)."""
     require(user, "schedule.manage")
     hours = get_object_or_404(WeeklyAvailability.objects, pk=as_id(hours_id))
-    valid_until = _date(valid_until, "valid_until")
+    valid_until = calendar_date(valid_until, "valid_until")
     if valid_until < hours.valid_from:
         with transaction.atomic():
             record(Action.DELETE, object_type="availability", object_id=hours.pk)
@@ -123,7 +123,7 @@ def add_exception(user, *, practitioner, kind, starts_at, ends_at, slot_minutes=
     starts_at, ends_at = parse_moment(starts_at), _moment(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The end must be after the start.")})
-    slot = _minutes(slot_minutes, "slot_minutes", SLOT_MINUTES) if slot_minutes not in (None, "") else None
+    slot = whole_number_in(slot_minutes, "slot_minutes", SLOT_MINUTES) if slot_minutes not in (None, "") else None
     types = _visit_types(visit_types, required=False)
     note = (note or "").strip()
     if len(note) > 200:
@@ -147,8 +147,8 @@ def remove_exception(user, exception_id):
 
 def update_settings(user, *, reminder_days_ahead, planning_horizon_days) -> SchedulingSettings:
     require(user, "schedule.manage")
-    reminders = _minutes(reminder_days_ahead, "reminder_days_ahead", (1, 5))
-    horizon = _minutes(planning_horizon_days, "planning_horizon_days", HORIZON_DAYS)
+    reminders = whole_number_in(reminder_days_ahead, "reminder_days_ahead", (1, 5))
+    horizon = whole_number_in(planning_horizon_days, "planning_horizon_days", HORIZON_DAYS)
     with transaction.atomic():
         row = SchedulingSettings.objects.select_for_update().first() or SchedulingSettings()
         row.reminder_days_ahead, row.planning_horizon_days = reminders, horizon
@@ -176,7 +176,7 @@ def _required_text(value, field, max_length) -> str:
     return value
 
 
-def _minutes(value, field, bounds) -> int:
+def whole_number_in(value, field, bounds) -> int:
     low, high = bounds
     try:
         number = int(value)
@@ -187,7 +187,7 @@ def _minutes(value, field, bounds) -> int:
     return number
 
 
-def _time(value, field) -> datetime.time:
+def time_of_day(value, field) -> datetime.time:
     if isinstance(value, datetime.time):
         return value
     try:
@@ -196,7 +196,7 @@ def _time(value, field) -> datetime.time:
         raise ValidationError({field: _("Enter a time, e.g. 08:30.")}) from None
 
 
-def _date(value, field) -> datetime.date:
+def calendar_date(value, field) -> datetime.date:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return in_calendar(value, field)
     try:
