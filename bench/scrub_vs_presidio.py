@@ -2,7 +2,7 @@
 
     python bench/scrub_vs_presidio.py [--notes 2000] [--seed 1] [--presidio-notes 600] [--repeats 3] [--json FILE]
 
-Both scrub the same generated corpus (`bench/scrub_corpus.py`: visit notes with planted
+Both scrub the same generated corpus (`tests/support/scrub_corpus.py`: visit notes with planted
 identifiers and their labels, no real data). Reported for each: recall of planted identifiers
 (a label counts when every character of it was removed), per kind; precision (a finding
 counts when it overlaps a label); clinical words destroyed; throughput in MB/s of UTF-8 text
@@ -34,8 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.scrub_corpus import generate_corpus, score  # noqa: E402
 from klinika.testdata.scrub import NameLists, Scrubber  # noqa: E402
+from tests.support.scrub_corpus import generate_corpus, score  # noqa: E402
 
 RECALL_TARGET, SPEED_TARGET = 0.995, 10.0
 

@@ -1,15 +1,15 @@
 """Shared by the test_anonymize_* files: a generated clinic (synth patients and staff,
-appointments, visit notes with planted identifiers from bench/scrub_corpus's templates),
+appointments, visit notes with planted identifiers from tests/support/scrub_corpus's templates),
 anonymized once per session. Everyone in it is generated; no real personal data."""
 import datetime
 import functools
 import json
 import random
 
-from bench.scrub_corpus import CLINICAL, IDENTIFYING, _dob_text, _fill, _pesel_text, _phone_text, _Writer
 from klinika.testdata.anonymize import RunSecret, anonymize
 from klinika.testdata.synth import generate_patients, generate_practitioners
 from klinika.testdata.synthetic import SyntheticPeople
+from tests.support.scrub_corpus import CLINICAL, IDENTIFYING, Writer, dob_text, fill, pesel_text, phone_text
 
 REFERENCE_DATE = datetime.date(2026, 3, 15)
 PATIENTS = 600
@@ -87,21 +87,21 @@ def _note(rng, patient, other, doctor, synthetic, fillers) -> str:
     for who, person in people.items():
         address = person["address"]
         values[who] = {
-            "pesel": _pesel_text(rng, person.get("pesel") or ""), "phone": _phone_text(rng, person.get("phone") or ""),
+            "pesel": pesel_text(rng, person.get("pesel") or ""), "phone": phone_text(rng, person.get("phone") or ""),
             "email": person.get("email") or "", "npwz": person.get("npwz", ""),
             "building": address.get("building", ""), "postal": address.get("postal_code", ""),
             "city": address.get("city", ""),
-            "dob": _dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
+            "dob": dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
             "idcard": synthetic.id_card_number(),
             "passport": person.get("document_number") or synthetic.passport_number()}
     ctx = {**people, "values": values, "fillers": fillers}
-    writer = _Writer()
+    writer = Writer()
     sentences = rng.sample(IDENTIFYING, 3) + rng.sample(CLINICAL_PLAIN, 3)
     rng.shuffle(sentences)
     for i, template in enumerate(sentences):
         if i:
             writer.text(" ")
-        _fill(writer, template, ctx, rng)
+        fill(writer, template, ctx, rng)
     return "".join(writer.parts)
 
 

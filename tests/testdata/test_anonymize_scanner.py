@@ -5,8 +5,8 @@ import copy
 
 import pytest
 
-from bench.scrub_corpus import decline_name
 from klinika.testdata.anonymize import IdentifiersSurvived, SourceIdentifiers, anonymize, scan
+from tests.support.scrub_corpus import decline_name
 from tests.testdata.anonymize_support import REFERENCE_DATE, anonymized, clinic
 
 

@@ -1,9 +1,9 @@
-"""On a generated corpus of Polish visit notes with planted identifiers (bench/scrub_corpus.py):
+"""On a generated corpus of Polish visit notes with planted identifiers (tests/support/scrub_corpus.py):
 recall of at least 99.5 % of what was planted, and clinical text left alone."""
 import pytest
 
-from bench.scrub_corpus import generate_corpus, score
 from klinika.testdata.scrub import NameLists, Scrubber
+from tests.support.scrub_corpus import generate_corpus, score
 
 
 @pytest.fixture(scope="module", params=[1, 2])

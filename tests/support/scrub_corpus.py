@@ -112,7 +112,7 @@ class Corpus:
 
 # --- identifier formats --------------------------------------------------------------------------
 
-def _pesel_text(rng, number):
+def pesel_text(rng, number):
     r = rng.random()
     if r < 0.85:
         return number
@@ -121,7 +121,7 @@ def _pesel_text(rng, number):
     return f"{number[:2]} {number[2:4]} {number[4:6]} {number[6:]}"
 
 
-def _phone_text(rng, phone):
+def phone_text(rng, phone):
     d = re.sub(r"\D", "", phone)[-9:]
     return rng.choice([
         f"+48 {d[:3]} {d[3:6]} {d[6:]}", f"{d[:3]} {d[3:6]} {d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}", d,
@@ -163,7 +163,7 @@ _MONTHS = ("stycznia lutego marca kwietnia maja czerwca lipca sierpnia września
            "grudnia").split()
 
 
-def _dob_text(rng, date: datetime.date):
+def dob_text(rng, date: datetime.date):
     return rng.choice([f"{date:%d.%m.%Y}", f"{date:%Y-%m-%d}", f"{date.day} {_MONTHS[date.month - 1]} {date.year}",
                        f"{date:%d.%m.%Y} r."])
 
@@ -264,7 +264,7 @@ KIND = {"first": "IMIĘ", "last": "NAZWISKO", "pesel": "PESEL", "phone": "TELEFO
 _SLOT = re.compile(r"\{([^{}]+)\}")
 
 
-class _Writer:
+class Writer:
     def __init__(self):
         self.parts: list[str] = []
         self.length = 0
@@ -282,7 +282,7 @@ class _Writer:
         self.text(s, clinical=False)
 
 
-def _fill(writer: _Writer, template: str, ctx: dict, rng: random.Random):
+def fill(writer: Writer, template: str, ctx: dict, rng: random.Random):
     pos = 0
     for m in _SLOT.finditer(template):
         writer.text(template[pos:m.start()])
@@ -366,22 +366,22 @@ def generate_corpus(notes: int = 300, seed: int = 1, patients: int | None = None
         for who, person in (("P", patient), ("O", other), ("D", doctor)):
             address = person.get("address") or {}
             values[who] = {
-                "pesel": _pesel_text(rng, person.get("pesel", "")), "phone": _phone_text(rng, person.get("phone", "")),
+                "pesel": pesel_text(rng, person.get("pesel", "")), "phone": phone_text(rng, person.get("phone", "")),
                 "email": person.get("email", ""), "npwz": person.get("npwz", ""),
                 "building": address.get("building", ""), "postal": address.get("postal_code", ""),
                 "city": address.get("city", ""),
-                "dob": _dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
+                "dob": dob_text(rng, person.get("birth_date", datetime.date(1980, 1, 1))),
                 "idcard": person.get("document_number") or synthetic.id_card_number(),
                 "passport": person.get("passport", ""),
             }
         ctx = {"P": patient, "O": other, "D": doctor, "values": values, "fillers": fillers}
-        writer = _Writer()
+        writer = Writer()
         sentences = rng.sample(IDENTIFYING, rng.randint(2, 4)) + rng.sample(CLINICAL, rng.randint(3, 6))
         rng.shuffle(sentences)
         for i, template in enumerate(sentences):
             if i:
                 writer.text(" ")
-            _fill(writer, template, ctx, rng)
+            fill(writer, template, ctx, rng)
         text = "".join(writer.parts)
         out.append(Note(text, _merge_address_labels(writer.labels), patient, writer.clinical))
     return Corpus(out, people + doctors, doctors)
