@@ -41,6 +41,16 @@ def _reference_data_survives_flushes(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A request through the test client leaves its language active in this thread (LocaleMiddleware
+    activates and nothing deactivates): the next test would read English where threads read Polish."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_key_cache():
     """Each test's keystore rows roll back; cached keys must not outlive them."""
     keystore.forget_cached_keys()

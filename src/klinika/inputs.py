@@ -46,6 +46,17 @@ def in_calendar(value, field: str | None = None):
     return value
 
 
+def calendar_date(value, field: str) -> datetime.date:
+    """A date typed, posted or given as a date, inside the window; a ValidationError under `field` otherwise."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return in_calendar(value, field)
+    try:
+        day = datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
+    return in_calendar(day, field)
+
+
 def outside_calendar(exc: ValidationError) -> bool:
     """Whether a ValidationError is (or holds) in_calendar's refusal."""
     errors = [e for es in exc.error_dict.values() for e in es] if hasattr(exc, "error_dict") else exc.error_list

@@ -22,10 +22,11 @@ from klinika.audit.models import Action
 from klinika.audit.services import record_many
 from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, problems_of
 from klinika.crypto import keystore
+from klinika.inputs import calendar_date
 from klinika.patients.models import Patient
 from klinika.scheduling.models import TIME_HOLDING, Appointment, AppointmentStatus, VisitType, WeeklyAvailability
 from klinika.scheduling.services import CANCEL_REASON_MAX, REASON_MAX, is_overlap_error, parse_moment
-from klinika.scheduling.services.setup import SLOT_MINUTES, VISIT_MINUTES, calendar_date, time_of_day, whole_number_in
+from klinika.scheduling.services.setup import SLOT_MINUTES, VISIT_MINUTES, time_of_day, whole_number_in
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.inputs import date_range_message, in_calendar, outside_calendar
+from klinika.inputs import calendar_date, date_range_message, outside_calendar
 from klinika.scheduling.models import (
     AvailabilityException,
     Room,
@@ -194,16 +194,6 @@ def time_of_day(value, field) -> datetime.time:
         return datetime.time.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError({field: _("Enter a time, e.g. 08:30.")}) from None
-
-
-def calendar_date(value, field) -> datetime.date:
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return in_calendar(value, field)
-    try:
-        day = datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
-    return in_calendar(day, field)
 
 
 def _moment(value, field):

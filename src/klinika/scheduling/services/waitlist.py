@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from klinika.accounts.policy import require
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.inputs import in_calendar
+from klinika.inputs import calendar_date
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
@@ -38,7 +38,7 @@ def add_to_waitlist(user, *, patient, visit_type, earliest, latest, practitioner
         specialty_row = Specialty.objects.filter(code=getattr(specialty, "code", specialty)).first()
         if specialty_row is None:
             raise ValidationError({"specialty": _("Unknown specialty code.")})
-    earliest, latest = _date(earliest, "earliest"), _date(latest, "latest")
+    earliest, latest = calendar_date(earliest, "earliest"), calendar_date(latest, "latest")
     if latest < earliest:
         raise ValidationError({"latest": _("The last day must not be before the first day.")})
     if latest < local_date(timezone.now()):
@@ -197,13 +197,3 @@ def _back_to_waiting(entry, why):
 def locked_entry(entry_id) -> WaitlistEntry:
     return get_object_or_404(WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
         "patient", "visit_type", "offered_practitioner"), pk=as_id(entry_id))
-
-
-def _date(value, field) -> datetime.date:
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return in_calendar(value, field)
-    try:
-        day = datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError({field: _("Enter a date, e.g. 2026-03-02.")}) from None
-    return in_calendar(day, field)
