@@ -46,14 +46,13 @@ def enqueue_periodic_jobs() -> dict[str, dict[str, str]]:
 
 
 def expire_test_datasets():
-    """A test environment's datasets die on time even while it runs (testdata/datasets/services.py)."""
-    from klinika.environments import is_production
+    """A test environment's datasets die on time even while it runs, and production's audit keys of
+    datasets it wrote die with them (testdata/datasets/services.py)."""
     from klinika.testdata.datasets.services import expire_datasets
 
-    if not is_production():
-        for gone in expire_datasets():
-            logger.warning("test dataset %s (clinic %s) expired: its key is destroyed, the clinic shredded",
-                           gone.dataset_id, gone.slug)
+    for gone in expire_datasets():  # in production: nothing loaded, only audit keys past expiry
+        logger.warning("test dataset %s (clinic %s) expired: its key is destroyed, the clinic shredded",
+                       gone.dataset_id, gone.slug)
 
 
 class PeriodicWorker(Worker):

@@ -9,7 +9,10 @@ A chunk's frame is [final flag: 1 byte][length: 4 bytes][nonce: 12 bytes][cipher
 the dataset id, the file name, the chunk's index and the final flag, so a chunk moved to another
 file or place, a dropped last chunk or a flipped flag all fail to decrypt. The environment key is
 fresh per dataset and travels inside the signed manifest wrapped (HPKE, RFC 9180: X25519,
-HKDF-SHA256, AES-256-GCM) to the one-time recipient key of the test environment that will load it.
+HKDF-SHA256, AES-256-GCM) to the one-time recipient key of the test environment that will load it,
+and, when the signer provides one (production's factory_signer does), also to a per-dataset audit
+key that production keeps until the dataset expires, so that `klinika testenv scan` can read back
+what production wrote. Test environments ignore the audit wrap.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import struct
 import tarfile
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +59,10 @@ class Signer:
 
     private_key: Ed25519PrivateKey
     root_fingerprint: str
+    # (dataset id, expires) -> a fresh X25519 public key whose private half the signer keeps until
+    # `expires`: the environment key is wrapped to it too (manifest "audit_key"), so the producer
+    # can scan the dataset it wrote. None: the dataset opens for its recipient only.
+    audit_key_for: Callable[[uuid.UUID, datetime.datetime], bytes] | None = None
 
 
 def canonical(document: dict) -> bytes:
@@ -98,6 +105,10 @@ def _aad(dataset_id: uuid.UUID, name: str, index: int, final: bool) -> bytes:
 
 def _wrap_info(dataset_id: uuid.UUID) -> bytes:
     return b"klinika/dataset-key/v1|" + dataset_id.bytes
+
+
+def _audit_wrap_info(dataset_id: uuid.UUID) -> bytes:
+    return b"klinika/dataset-audit-key/v1|" + dataset_id.bytes
 
 
 def check_name(name: str) -> str:
@@ -217,6 +228,12 @@ class DatasetWriter:
             "source_root_fingerprint": signer.root_fingerprint,
             "signer": b64(signer.private_key.public_key().public_bytes_raw()),
         }
+        if signer.audit_key_for is not None:
+            audit = X25519PublicKey.from_public_bytes(signer.audit_key_for(self.dataset_id, self.expires))
+            manifest["audit_key"] = {
+                "public": b64(audit.public_bytes_raw()),
+                "wrapped": b64(_HPKE.encrypt(self._key, audit, info=_audit_wrap_info(self.dataset_id))),
+            }
         body = canonical(manifest)
         (self._dir / MANIFEST).write_bytes(body)
         (self._dir / SIGNATURE).write_text(b64(signer.private_key.sign(body)) + "\n")
@@ -270,6 +287,36 @@ class Dataset:
             raise DatasetRefused(
                 f"Dataset {self.dataset_id}: its environment key does not open with this environment's "
                 f"recipient key; it was made for another test environment.") from None
+
+    @property
+    def has_audit_key(self) -> bool:
+        return isinstance(self.manifest.get("audit_key"), dict)
+
+    def unwrap_audit_key(self, audit_private: bytes) -> bytes:
+        """The environment key, opened with the producer's audit key (`klinika testenv scan`)."""
+        if not self.has_audit_key:
+            raise DatasetRefused(
+                f"Dataset {self.dataset_id} carries no audit key: it was written before production kept one "
+                f"(or by a signer without it), so only its test environment can read it. Write a new dataset "
+                f"to scan it.")
+        try:
+            return _HPKE.decrypt(unb64(self.manifest["audit_key"]["wrapped"]),
+                                 X25519PrivateKey.from_private_bytes(audit_private),
+                                 info=_audit_wrap_info(self.dataset_id))
+        except (InvalidTag, ValueError, KeyError, TypeError):
+            raise DatasetRefused(
+                f"Dataset {self.dataset_id}: its environment key does not open with the audit key this "
+                f"keystore holds for it.") from None
+
+    def records(self, name: str, key: bytes) -> Iterator[dict]:
+        """The records of a JSON Lines content file, one at a time (never the whole file in memory)."""
+        pending = b""
+        for chunk in self.chunks(name, key):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            yield from (json.loads(line) for line in lines if line.strip())
+        if pending.strip():
+            yield json.loads(pending)
 
     def chunks(self, name: str, key: bytes) -> Iterator[bytes]:
         return decrypt_file(self.root / CONTENT / f"{name}.enc", self.dataset_id, name, key)

@@ -47,6 +47,7 @@ from klinika.testdata.models import DatasetProvenance
 # Key owners in the keystore that are not clinics (the vendor's audit keys are UUID(int=0)).
 FACTORY_KEY_OWNER = uuid.UUID(int=1)  # production: the data factory's signing key
 TESTENV_KEY_OWNER = uuid.UUID(int=2)  # a test environment: recipient keys and environment keys
+AUDIT_KEY_OWNER = uuid.UUID(int=3)  # production: each dataset's audit key, until the dataset expires
 RECIPIENT_DAYS = 30  # an unused recipient key dies after this
 # Provenance rows hold no personal data; the guard and the expiry round read every clinic's.
 _EVERY_CLINIC = "test-environment guard: every clinic's dataset provenance"
@@ -88,7 +89,44 @@ def factory_signer() -> Signer:
     """What DatasetWriter.finish() signs with; production only."""
     _require_production("Signing a dataset")
     keystore.ensure_owner_keys(FACTORY_KEY_OWNER)
-    return Signer(keystore.signing_private_key(FACTORY_KEY_OWNER)[1], provider().fingerprint())
+    return Signer(keystore.signing_private_key(FACTORY_KEY_OWNER)[1], provider().fingerprint(),
+                  audit_key_for=_new_audit_key)
+
+
+def _new_audit_key(dataset_id: uuid.UUID, expires: datetime.datetime) -> bytes:
+    """A per-dataset X25519 key kept in production's keystore until the dataset expires (then
+    destroyed by expire_datasets), so production can scan what it wrote (`klinika testenv scan`)
+    and nothing after the test environment's copy is gone."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    keystore.ensure_owner_keys(AUDIT_KEY_OWNER)
+    private = X25519PrivateKey.generate()
+    keystore.store_expiring_key(AUDIT_KEY_OWNER, dataset_id, private.private_bytes_raw(), expires_at=expires)
+    return private.public_key().public_bytes_raw()
+
+
+def open_for_scan(path, now=None) -> tuple[Dataset, bytes]:
+    """(production) A dataset this production wrote, verified (its factory key, unchanged,
+    unexpired), and its environment key opened with the dataset's audit key. The caller closes
+    the dataset."""
+    _require_production("Scanning a dataset")
+    now = _now(now)
+    dataset = open_dataset(path, [factory_public_key()], now)
+    try:
+        if not dataset.has_audit_key:
+            dataset.unwrap_audit_key(b"")  # raises the message that says why
+        try:
+            private = keystore.expiring_key(AUDIT_KEY_OWNER, dataset.dataset_id, now)
+        except KeyNotFound:
+            raise DatasetRefused(f"Dataset {dataset.dataset_id}: its audit key is not in this keystore; it was "
+                                 f"written by another production instance.") from None
+        except KeyDestroyed:
+            raise DatasetRefused(f"Dataset {dataset.dataset_id}: its audit key was destroyed when the dataset "
+                                 f"expired; nothing of it can be read any more.") from None
+        return dataset, dataset.unwrap_audit_key(private)
+    except BaseException:
+        dataset.close()
+        raise
 
 
 # --------------------------------------------------------------------------- test environment side
@@ -279,6 +317,8 @@ def expire_datasets(now=None) -> list[Expired]:
         done.append(Expired(row.clinic.slug, row.dataset_id, row.expires_at))
     for ref in keystore.expired_keys(TESTENV_KEY_OWNER, now):  # recipient keys, and keys of datasets lost
         keystore.erase_subject(TESTENV_KEY_OWNER, ref)
+    for ref in keystore.expired_keys(AUDIT_KEY_OWNER, now):  # production: audit keys of expired datasets
+        keystore.erase_subject(AUDIT_KEY_OWNER, ref)
     return done
 
 

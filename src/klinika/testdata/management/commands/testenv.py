@@ -7,7 +7,8 @@ from klinika.testdata.datasets.container import DatasetRefused, b64, key_fingerp
 
 
 class Command(BaseCommand):
-    help = "Test environments: load a signed dataset, show what is loaded, destroy expired datasets' keys."
+    help = ("Test environments: load a signed dataset, show what is loaded, destroy expired datasets' keys; "
+            "(production) scan a dataset for identifiers of real people.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -19,6 +20,13 @@ class Command(BaseCommand):
         sub.add_parser("expire", help="destroy the keys of expired datasets now and shred their clinics")
         sub.add_parser("factory-key", help="(production) print the data factory's public key, for "
                                            "KLINIKA_DATASET_FACTORY_KEYS of test environments")
+        scan = sub.add_parser("scan", help="(production) check a dataset this production wrote against production's "
+                                            "blind indexes and name lists; exit 1 if any identifier survived")
+        scan.add_argument("dataset", help="the dataset's directory or .tar")
+        scan.add_argument("--clinic", action="append", metavar="SLUG",
+                          help="the dataset's source clinic, whose people's full names are looked for (repeatable; "
+                               "default: every clinic's rare names); numbers and e-mails are always looked up in "
+                               "every active clinic's blind indexes")
         sub.add_parser("recipient-key", help="(test environment) make a one-time key to load one dataset; give "
                                              "the printed public key to production (--to)")
 
@@ -35,6 +43,39 @@ class Command(BaseCommand):
         self.stdout.write(
             f"loaded {manifest['origin']} dataset {loaded.dataset_id} as clinic {loaded.clinic.slug}: "
             f"{len(loaded.names())} file(s), {counts}; expires {manifest['expires']}")
+
+    def scan(self, *, dataset, clinic, **options):
+        from klinika.testdata.anonymize.production_scan import scan_dataset
+
+        try:
+            result = scan_dataset(dataset, clinics=clinic)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        total = sum(result.records.values())
+        files = ", ".join(f"{name} {count}" for name, count in sorted(result.records.items()))
+        self.stdout.write(f"dataset {result.dataset_id}: scanned {total} record(s) ({files}) in "
+                          f"{result.seconds:.1f} s")
+        names = (f"names of {', '.join(result.name_clinics) or 'no clinic'}" if result.name_k is None else
+                 f"names of every active clinic, those fewer than {result.name_k} people share (give the source "
+                 f"clinic with --clinic to compare every name of its people)")
+        self.stdout.write(f"compared with: every active clinic's blind indexes; {names}")
+        if result.skipped:
+            self.stdout.write(f"not records, not scanned: {', '.join(result.skipped)}")
+        if not result.survivors:
+            self.stdout.write("clean: no identifier of a production patient or staff member survived")
+            return
+        kinds = result.by_kind()
+        self.stdout.write(f"{len(result.survivors)} identifier(s) survived: "
+                          + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())))
+        for kind in sorted(kinds):
+            shown = [s for s in result.survivors if s.kind == kind][:5]
+            for survivor in shown:
+                self.stdout.write(f"  {survivor}")  # masked: the first two characters only
+            if kinds[kind] > len(shown):
+                self.stdout.write(f"  ... and {kinds[kind] - len(shown)} more {kind}")
+        raise CommandError(f"dataset {result.dataset_id} holds {len(result.survivors)} identifier(s) of real "
+                           f"people: do not hand it out; fix the anonymizer's output and write a new one",
+                           returncode=1)
 
     def status(self, **options):
         rows = services.status()
