@@ -59,7 +59,7 @@ def demo_logins() -> list[tuple[str, str]]:
 def seed_demo(patients: int = 50, seed: int | None = None, progress=None) -> DemoResult:
     """Create the demo clinic once; a second call finds it and changes nothing.
 
-    `patients` generated people are registered (plus a parent for each minor, newborns and
+    `patients` generated people are imported (plus a parent for each minor, newborns and
     foreigners); progress(step, done, total) hears how each long step advances.
     """
     existing = Clinic.objects.filter(slug=DEMO_SLUG).first()
