@@ -14,11 +14,6 @@ ALLOWED = {
     "klinika.crypto.root": "keys",
     # Django's manager method that creates a user with a hashed password (called by accounts services).
     "klinika.accounts.models": "create_user",
-    # The demo clinic writes two weeks of history at once and dates it back (issue 9 replaces this
-    # with a history-import path that the synthetic generator and real imports share).
-    "klinika.testdata.demo": "demo history",
-    "klinika.testdata.demo_appointments": "demo history",
-    "klinika.testdata.demo_visits": "demo history",
 }
 
 

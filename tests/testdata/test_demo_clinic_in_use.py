@@ -1,6 +1,9 @@
-"""The demo clinic looks like a clinic in use, because it was filled the way one is: patients
-registered at the desk, visits booked, checked in, seen, signed, cancelled and moved, through the
-same services (and so with the same identifier history and audit trail) as real use.
+"""The demo clinic looks like a clinic in use, because it was filled the way one is: its registry
+and its history (earlier visits with their real times, the doctors' signed records of them) came
+in through the bulk import paths a clinic moving to klinika takes, with the desk's rules,
+encryption and audit in force and nothing dated back afterwards; from the moment it began, the
+desk and the doctors checked in, measured, drafted, booked, cancelled and moved through the same
+services (and so with the same audit trail) as real use.
 
 The demo is seeded on a Wednesday at 11:20 (the clock is the one fake here), so that "today" has a
 morning behind it and an afternoon ahead, whatever day the suite runs on.
@@ -11,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from klinika.accounts.models import User
 from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
 from klinika.audit.verify import verify
+from klinika.bulk import IMPORTED
 from klinika.patients.models import ContactChannel, IdentifierNote, Patient, PatientIdentifier
 from klinika.records.models import Encounter, VitalSigns
 from klinika.records.summary import patient_summary
@@ -44,24 +47,27 @@ def test_the_demo_clinic_was_filled_the_way_a_clinic_in_use_is():
     with mock.patch("django.utils.timezone.now", return_value=now.astimezone(datetime.timezone.utc)):
         result = seed_demo(patients=40, seed=11)
         with clinic_context(result.clinic):
-            patients_were_registered_at_the_desk(result)
-            today_and_the_coming_weeks_went_through_the_desk(result, now)
+            patients_were_imported_with_the_desks_rules(result)
+            history_was_imported_and_today_went_through_the_desk(result, now)
             seen_patients_have_signed_visits_on_the_doctors_summary(now)
 
 
-def patients_were_registered_at_the_desk(result):
+def patients_were_imported_with_the_desks_rules(result):
     patients = list(Patient.objects.all())
-    registrars = set(User.objects.filter(role=Role.REGISTRAR, clinic=result.clinic).values_list("pk", flat=True))
     created = AuditEvent.objects.filter(clinic_id=result.clinic.pk, object_type="patient", action="create")
     assert {e.object_id for e in created} == {str(p.pk) for p in patients}
-    assert {e.actor_id for e in created} == registrars  # both registrars took turns
+    assert {e.reason for e in created} == {IMPORTED}
     assert len(patients) == result.patients > 40  # a parent for each minor, newborns, foreigners
     assert all(p.consent_updated_at is not None for p in patients)
 
-    # Every identifier on record, and the history of one that changed.
+    # Every identifier on record, and the history of one that changed at the desk today.
     current = PatientIdentifier.objects.filter(replaced_at__isnull=True)
     assert {i.patient_id for i in current} == {p.pk for p in patients}
-    assert PatientIdentifier.objects.filter(replaced_at__isnull=False, reason=IdentifierNote.OWN_PESEL).count() == 1
+    replaced = PatientIdentifier.objects.filter(replaced_at__isnull=False, reason=IdentifierNote.OWN_PESEL)
+    assert replaced.count() == 1
+    baby = str(replaced.get().patient_id)
+    changed = AuditEvent.objects.filter(object_type="patient", action="update", object_id=baby)
+    assert {e.actor_role for e in changed} == {Role.REGISTRAR}
     assert any(p.document_type == "id_card" and p.pesel for p in patients)
 
     # Contacts and consents as a desk records them: most agree to SMS, some prefer e-mail, some want none.
@@ -79,19 +85,34 @@ def patients_were_registered_at_the_desk(result):
     assert foreigners and all(p.document_type == "passport" and p.document_country != "PL" for p in foreigners)
 
 
-def today_and_the_coming_weeks_went_through_the_desk(result, now):
+def history_was_imported_and_today_went_through_the_desk(result, now):
     today = now.date()
     appointments = list(Appointment.objects.select_related("booked_by"))
     todays = [a for a in appointments if a.starts_at.astimezone(WARSAW).date() == today]
     done = [a for a in todays if a.ends_at <= now]
     assert done and {a.status for a in done} <= {S.COMPLETED, S.NO_SHOW}
-    assert all(a.status == S.CHECKED_IN for a in todays if a.starts_at <= now < a.ends_at)
+    in_progress = [a for a in todays if a.starts_at <= now < a.ends_at]
+    assert all(a.status == S.CHECKED_IN for a in in_progress)
     assert S.BOOKED in {a.status for a in todays if a.starts_at > now}
-    # Checked in and then marked done by the practitioner, through the services that audit it.
+
+    # History: everything booked before the demo began was imported in the state it reached, with
+    # its own times (booked days before, checked in before the visit, cancelled before it), and
+    # nothing of what was over was changed afterwards.
+    created = {e.object_id: e for e in AuditEvent.objects.filter(object_type="appointment", action="create")}
     changes = AuditEvent.objects.filter(object_type="appointment", action="update")
-    for appointment in (a for a in done if a.status == S.COMPLETED):
-        assert appointment.checked_in_at is not None
-        assert {e.reason for e in changes.filter(object_id=str(appointment.pk))} == {S.CHECKED_IN, S.COMPLETED}
+    history = [a for a in appointments if a.starts_at < now + LEEWAY]
+    assert {created[str(a.pk)].reason for a in history} == {IMPORTED}
+    assert {S.COMPLETED, S.NO_SHOW, S.CANCELLED} <= {a.status for a in history}
+    assert all(a.created_at < a.starts_at and a.booked_by is None for a in history)
+    assert all(a.checked_in_at < a.starts_at for a in history if a.status == S.COMPLETED)
+    assert all(a.cancel_reason and a.created_at <= a.cancelled_at < a.starts_at for a in history
+               if a.status == S.CANCELLED)
+    over = {str(a.pk) for a in history if a.ends_at <= now}
+    assert not changes.filter(object_id__in=over).exists()
+    # Patients due now were checked in at the desk, through the service that audits it.
+    for appointment in in_progress:
+        assert {(e.reason, e.actor_role) for e in changes.filter(object_id=str(appointment.pk))} == {
+            (S.CHECKED_IN, Role.REGISTRAR)}
 
     # The weeks ahead were booked by the registrars, one audited booking each; some were called off or moved.
     ahead = [a for a in appointments if a.starts_at >= now + LEEWAY]
@@ -114,6 +135,8 @@ def seen_patients_have_signed_visits_on_the_doctors_summary(now):
         encounter = encounters[appointment.pk]
         assert encounter.status == Encounter.Status.SIGNED
         assert encounter.started_at == appointment.starts_at  # dated as the visit, not as the seeding
+        assert appointment.ends_at <= encounter.signed_at <= now
+        assert encounter.current.signed_at == encounter.signed_at
         assert [d["main"] for d in encounter.current.content["diagnoses"]] == [True]
     # A visit still going on is a draft; today's patients were measured.
     in_the_room = Appointment.objects.filter(status=S.CHECKED_IN, starts_at__lte=now, practitioner__profession="doctor")

@@ -1,9 +1,12 @@
 """The generated demo clinic: a few staff of each role, ~60 synthetic patients, schedules, visits.
 
-It is filled the way a clinic fills up in use: patients are registered at the desk through the
-registry's service, the administrator sets up schedules, the desk books, checks in, cancels and
-moves visits, doctors write and sign visit records (demo_patients, demo_schedule,
-demo_appointments, demo_visits). Staff accounts have no service yet and are written directly.
+It is filled the way a clinic that moved to klinika is: its staff, its patients and its history
+(the visits of the past weeks and of this morning, with their real dates, and the doctors' signed
+records of them) come in through the bulk import paths that real imports and the synthetic
+generator share; the administrator sets up schedules; from the moment the demo begins the desk and
+the doctors work through the ordinary services: they book the coming weeks, cancel and move
+visits, check in today's patients, measure them and write their visit records (demo_patients,
+demo_schedule, demo_appointments, demo_visits).
 """
 import random
 from dataclasses import dataclass, field
@@ -12,11 +15,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from klinika.accounts.models import StaffMember, User
+from klinika.accounts.models import User
 from klinika.accounts.roles import Role
+from klinika.accounts.services.bulk import import_staff
 from klinika.audit.context import Actor, acting_as, batch_scope
-from klinika.audit.models import Action
-from klinika.audit.services import flush, record
+from klinika.audit.services import flush
 from klinika.lifecycle.services import create_clinic
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
@@ -56,7 +59,7 @@ def demo_logins() -> list[tuple[str, str]]:
 def seed_demo(patients: int = 50, seed: int | None = None, progress=None) -> DemoResult:
     """Create the demo clinic once; a second call finds it and changes nothing.
 
-    `patients` generated people are registered (plus a parent for each minor, newborns and
+    `patients` generated people are imported (plus a parent for each minor, newborns and
     foreigners); progress(step, done, total) hears how each long step advances.
     """
     existing = Clinic.objects.filter(slug=DEMO_SLUG).first()
@@ -68,9 +71,11 @@ def seed_demo(patients: int = 50, seed: int | None = None, progress=None) -> Dem
     clinic = create_clinic("Przychodnia Demo", DEMO_SLUG, is_demo=True)
     with clinic_context(clinic), acting_as(DEMO_ACTOR), transaction.atomic(), batch_scope():
         desk = Desk(_staff(clinic, people))
-        registered = register_demo_patients(desk, people, rng, patients, today, _step(progress, "registering patients"))
+        registered = register_demo_patients(desk, people, rng, patients, today, _step(progress, "importing patients"),
+                                            actor=DEMO_ACTOR)
         schedules = set_up_schedules(desk, rng, today)
-        seed_appointments(desk, schedules, registered, rng, today, _step(progress, "appointments and visits"))
+        seed_appointments(desk, schedules, registered, rng, today, _step(progress, "appointments and visits"),
+                          actor=DEMO_ACTOR)
         flush()  # the audit events of every step, inside the transaction that made them
     return DemoResult(clinic, demo_logins(), len(registered))
 
@@ -82,17 +87,11 @@ def _step(progress, name):
 def _staff(clinic, people) -> dict[str, User]:
     """The logins of STAFF_PLAN, each with a generated person; drawn first, in this order (tests rely on it)."""
     # One hash for every demo login: they share the password the demo prints anyway, and each
-    # Argon2 hash costs about half a second.
-    password = make_password(DEMO_PASSWORD)
-    users = {}
-    for role, prefix, count in STAFF_PLAN:
-        for i in range(1, count + 1):
-            user = User(username=f"{prefix}{i}", password=password, role=role, clinic=clinic)
-            user.save()
-            member = StaffMember(user=user, **people.staff())
-            member.save()
-            record(Action.CREATE, object_type="staff", object_id=member.pk, subject_ref=member.subject_ref)
-            users[user.username] = user
+    # Argon2 hash costs a noticeable part of a second.
+    rows = [{"login": f"{prefix}{i}", "role": role, **people.staff()}
+            for role, prefix, count in STAFF_PLAN for i in range(1, count + 1)]
+    ids = import_staff(clinic, rows, actor=DEMO_ACTOR, password_hash=make_password(DEMO_PASSWORD)).user_ids
     if not User.objects.filter(username=VENDOR_LOGIN).exists():
-        User(username=VENDOR_LOGIN, password=password, role=Role.VENDOR_OPERATOR).save()
-    return users
+        # The vendor's operator belongs to no clinic: made as `klinika createsuperuser` makes one.
+        User.objects.create_superuser(VENDOR_LOGIN, DEMO_PASSWORD)
+    return {user.username: user for user in User.objects.filter(pk__in=ids)}

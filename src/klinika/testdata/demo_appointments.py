@@ -1,11 +1,13 @@
 """The demo clinic's appointments: two weeks of history, today at the desk, two weeks booked ahead.
 
-What can still happen goes through the scheduling services as the desk and the practitioners do
-it: a registrar books the coming visits (and cancels or moves a few), today's patients are checked
-in, seen and marked done or missed, a few patients wait for an earlier slot. The services refuse
-to book a time that has passed, as they must; so the visits of earlier days, and today's visits
-that were booked before the demo began, are written as history in the state they reached (each
-audited as such), and their visit records then go through the records service (demo_visits).
+What happened before the demo began is history and goes in as history does when a clinic moves to
+klinika: scheduling.services.bulk.import_appointments stores the visits of earlier days and of this
+morning with their real times (booked days before, checked in, completed, missed or cancelled),
+and records.services.bulk.import_encounters the doctors' signed records of them, dated as the
+visits; nothing is dated back afterwards. What can still happen goes through the scheduling and
+records services as the desk and the practitioners do it: patients due now are checked in, those
+in the room measured and their records drafted, a registrar books the coming visits (and cancels
+or moves a few), a few patients wait for an earlier slot.
 """
 import datetime
 import random
@@ -14,12 +16,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from klinika.audit.models import Action
-from klinika.audit.services import record
+from klinika.audit.context import Actor
+from klinika.records.services.bulk import import_encounters
 from klinika.scheduling import services as scheduling
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.models import Appointment, AppointmentStatus, VisitType
 from klinika.scheduling.services import waitlist
+from klinika.scheduling.services.bulk import import_appointments
 from klinika.scheduling.slots import find_free_slots, local_date, wall_time
 from klinika.testdata.demo_desk import Desk, act
 from klinika.testdata.demo_patients import Registered
@@ -39,6 +42,9 @@ NO_REASON = 0.1  # bookings for which the desk noted no reason
 LEEWAY = datetime.timedelta(minutes=10)
 PAST_OUTCOMES = ([S.COMPLETED, S.NO_SHOW, S.CANCELLED], [8, 1, 1])
 TODAY_NO_SHOW = 0.1
+BOOKED_DAYS_BEFORE = (3, 21)  # how long before its day a visit of the history was booked
+CHECKED_IN_BEFORE = (2, 20)  # minutes before the visit its patient was checked in
+CANCELLED_HOURS_BEFORE = (3, 48)
 EARLY_ARRIVAL = datetime.timedelta(hours=1)  # patients due within this are checked in and waiting (some)
 CANCELLED_AHEAD = 0.08
 RESCHEDULED = 2
@@ -62,20 +68,17 @@ class Planned:
 
 
 def seed_appointments(desk: Desk, schedules: list[Schedule], patients: list[Registered], rng: random.Random,
-                      today: datetime.date, progress=None) -> None:
+                      today: datetime.date, progress=None, *, actor: Actor) -> None:
     plan = plan_appointments(schedules, patients, rng, today)
-    visits = VisitWriter(rng)
+    now = timezone.now()
+    history = [p for p in plan if p.starts_at < now + LEEWAY]
+    _import_history(desk, history, rng, today, now, actor)
+    ahead = [p for p in plan if p.starts_at >= now + LEEWAY]
     booked = []
-    for n, planned in enumerate(plan):
-        now = timezone.now()
-        if planned.starts_at >= now + LEEWAY:
-            booked.append(_book(desk, planned))
-        elif local_date(planned.starts_at) < today:
-            _past(desk, planned, rng, visits)
-        else:
-            _today(desk, planned, rng, visits)
+    for n, planned in enumerate(ahead):
+        booked.append(_book(desk, planned))
         if progress:
-            progress(n + 1, len(plan))
+            progress(n + 1, len(ahead))
     booked = _check_in_early_arrivals(desk, rng, booked, today)
     booked = _cancel_some(desk, rng, booked)
     _reschedule_some(desk, rng, booked, today)
@@ -144,48 +147,49 @@ def _free_patient(candidates, busy, starts, ends, rng) -> Registered | None:
 
 # ---- what already happened -----------------------------------------------------------------------
 
-def _written_as_history(desk, planned, status, **extra) -> Appointment:
-    appointment = Appointment(
-        patient=planned.who.patient, practitioner=planned.schedule.practitioner, visit_type=planned.visit_type,
-        room_id=planned.room_id, starts_at=planned.starts_at, ends_at=planned.ends_at, status=status,
-        reason=planned.reason, booked_by=desk.registrar(), **extra)
-    appointment.save()
-    record(Action.CREATE, object_type="appointment", object_id=appointment.pk,
-           subject_ref=planned.who.patient.subject_ref, reason="demo history")
-    return appointment
+def _import_history(desk, history: list[Planned], rng, today, now, actor):
+    """The visits booked before the demo began, in the state they reached, and the records of those seen."""
+    rows = [_history_row(planned, rng, today, now) for planned in history]
+    ids = import_appointments(desk.clinic, rows, actor=actor, now=now).ids
+    visits = VisitWriter(rng)
+    seen = [(planned, pk) for planned, row, pk in zip(history, rows, ids, strict=True)
+            if row["status"] == S.COMPLETED and planned.schedule.writes_records]
+    records = import_encounters(desk.clinic, [visits.signed_record(pk, planned.ends_at, planned.story, now)
+                                              for planned, pk in seen], actor=actor, now=now).ids
+    for (planned, _pk), encounter_id in zip(seen, records, strict=True):
+        doctor, who = planned.schedule.user, planned.who
+        if local_date(planned.starts_at) == today:
+            visits.measure(doctor, who.patient, who.age, planned.story, encounter_id)  # typed in after the visit
+        visits.maybe_note_allergy(doctor, who.patient)
+    # This morning's patients still at the clinic: checked in at the desk; those already in the
+    # room are measured, and their doctor has begun the record.
+    for planned, row, pk in zip(history, rows, ids, strict=True):
+        if row["status"] != S.BOOKED:
+            continue
+        appointment = act(desk.registrar(), scheduling.check_in, pk)
+        if planned.starts_at <= now and planned.schedule.writes_records:
+            visits.draft(planned.schedule.user, appointment, planned.story, planned.who.patient, planned.who.age)
 
 
-def _past(desk, planned, rng, visits: VisitWriter):
-    status = rng.choices(*PAST_OUTCOMES)[0]
-    extra = {}
+def _history_row(planned: Planned, rng, today, now) -> dict:
+    days = rng.randint(*BOOKED_DAYS_BEFORE)
+    row = {"patient_id": planned.who.patient.pk, "practitioner_id": planned.schedule.practitioner.pk,
+           "visit_type_id": planned.visit_type.pk, "room_id": planned.room_id, "starts_at": planned.starts_at,
+           "ends_at": planned.ends_at, "reason": planned.reason,
+           "booked_at": planned.starts_at - datetime.timedelta(days=days, minutes=rng.randint(0, 600))}
+    if local_date(planned.starts_at) < today:
+        status = rng.choices(*PAST_OUTCOMES)[0]
+    elif planned.ends_at <= now:
+        status = S.NO_SHOW if rng.random() < TODAY_NO_SHOW else S.COMPLETED
+    else:
+        status = S.BOOKED  # due now: the desk takes it from here
+    row["status"] = status
     if status == S.COMPLETED:
-        extra["checked_in_at"] = planned.starts_at - datetime.timedelta(minutes=rng.randint(2, 20))
+        row["checked_in_at"] = planned.starts_at - datetime.timedelta(minutes=rng.randint(*CHECKED_IN_BEFORE))
     elif status == S.CANCELLED:
-        extra.update(cancel_reason=rng.choice(CANCEL_REASONS),
-                     cancelled_at=planned.starts_at - datetime.timedelta(hours=rng.randint(3, 48)))
-    appointment = _written_as_history(desk, planned, status, **extra)
-    if status == S.COMPLETED and planned.schedule.writes_records:
-        visits.write(planned.schedule.user, appointment, planned.story, planned.who.patient, planned.who.age,
-                     signed=True, measured=False)
-
-
-def _today(desk, planned, rng, visits: VisitWriter):
-    """Booked before today; the desk and the practitioner take it from there."""
-    appointment = _written_as_history(desk, planned, S.BOOKED)
-    practitioner_user = planned.schedule.user
-    now = timezone.now()
-    if planned.ends_at <= now and rng.random() < TODAY_NO_SHOW:
-        act(practitioner_user, scheduling.mark_no_show, appointment.pk)
-        return
-    act(desk.registrar(), scheduling.check_in, appointment.pk)
-    if planned.starts_at > now:
-        return  # in the waiting room
-    done = planned.ends_at <= now
-    if planned.schedule.writes_records:
-        visits.write(practitioner_user, appointment, planned.story, planned.who.patient, planned.who.age,
-                     signed=done, measured=True)
-    if done:
-        act(practitioner_user, scheduling.complete, appointment.pk)
+        row.update(cancel_reason=rng.choice(CANCEL_REASONS),
+                   cancelled_at=planned.starts_at - datetime.timedelta(hours=rng.randint(*CANCELLED_HOURS_BEFORE)))
+    return row
 
 
 # ---- what is still to come ------------------------------------------------------------------------

@@ -39,6 +39,10 @@ class Desk:
     def admin(self) -> User:
         return self.users["admin1"]
 
+    @property
+    def clinic(self):
+        return self.admin.clinic
+
     def registrar(self) -> User:
         """The registrar whose turn it is."""
         return self.users[next(self._turns)]

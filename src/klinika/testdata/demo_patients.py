@@ -1,15 +1,20 @@
-"""The demo clinic's patients, registered at the desk through the registry's own service.
+"""The demo clinic's patients, imported as a clinic that moves to klinika brings its registry.
 
-Every patient goes through `register_patient` as a registrar would enter them: the same checks
-(PESEL, identity documents, contacts and consents, a guardian for a minor), the same identifier
-history and the same audit events. The people are generated (SyntheticPeople), never real.
+They go in through patients.services.bulk.import_patients, the path real imports and the synthetic
+generator share: every row passes the registration desk's own rules (PESEL, identity documents,
+contacts and consents, a guardian for a minor), is sealed under the patient's own key with its
+blind indexes, gets its identifier history and one audit event. The people are generated
+(SyntheticPeople), never real. What happens to them from today on goes through the desk's services
+(a newborn's own PESEL replaces its mother's).
 """
 import datetime
 import random
 from dataclasses import dataclass
 
+from klinika.audit.context import Actor
 from klinika.patients import services
 from klinika.patients.models import ContactChannel, GuardianRelation, IdentifierNote, Patient
+from klinika.patients.services.bulk import import_patients
 from klinika.testdata.demo_desk import Desk, working_as
 from klinika.testdata.demo_stories import ADULT
 from klinika.testdata.synthetic import SyntheticPeople
@@ -30,43 +35,46 @@ class Registered:
 
 
 def register_demo_patients(desk: Desk, people: SyntheticPeople, rng: random.Random, count: int,
-                           today: datetime.date, progress=None) -> list[Registered]:
-    """`count` generated people (a parent registered first for each minor), newborns, foreigners."""
-    registered = []
-    for n in range(count):
+                           today: datetime.date, progress=None, *, actor: Actor) -> list[Registered]:
+    """`count` generated people (a parent first for each minor), newborns, foreigners; imported at once."""
+    rows = []
+
+    def add(person: dict) -> dict:
+        row = person | {"id": len(rows)}
+        rows.append(row)
+        return row
+
+    for _n in range(count):
         person = people.patient()
         age = years_between(person["birth_date"], today)
         if age < ADULT:
-            parent = people.parent_of(person)
-            guardian = _register(desk, parent, today)
-            registered.append(guardian)
+            parent = add(people.parent_of(person))
             relation = GuardianRelation.MOTHER if parent["sex"] == "F" else GuardianRelation.FATHER
-            person = _as_minor(person, age) | {"guardian_id": guardian.patient.pk, "guardian_relation": relation}
+            person = _as_minor(person, age) | {"guardian": parent["id"], "guardian_relation": relation}
         else:
             person = _with_consents(people, rng, person)
             if rng.random() < ID_CARD_SHARE:
                 person = people.with_id_card(person)
-        registered.append(_register(desk, person, today))
-        if progress:
-            progress(n + 1, count)
-    registered += _newborns(desk, people, rng, registered, today)
-    registered += [_register(desk, people.foreigner(), today) for _ in range(FOREIGNERS)]
-    return registered
+        add(person)
+    mothers = [row for row in rows if row["sex"] == "F" and 20 <= years_between(row["birth_date"], today) <= 40
+               and row.get("pesel") and row.get("guardian") is None]
+    babies = [add(people.newborn(mother) | {"guardian": mother["id"]})
+              for mother in rng.sample(mothers, min(NEWBORNS, len(mothers)))]
+    for _n in range(FOREIGNERS):
+        add(people.foreigner())
+    ids = import_patients(desk.clinic, rows, actor=actor).ids
+    stored = Patient.objects.in_bulk(list(ids.values()))
+    registered = {row["id"]: Registered(stored[ids[row["id"]]], row["sex"], stored[ids[row["id"]]].age_on(today),
+                                        row) for row in rows}
+    if len(babies) == NEWBORNS:
+        _own_pesel(desk, people, registered[babies[-1]["id"]])
+    if progress:
+        progress(count, count)
+    return list(registered.values())
 
 
 def years_between(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _register(desk: Desk, data: dict, today: datetime.date) -> Registered:
-    registrar = desk.registrar()
-    with working_as(registrar):
-        try:
-            patient = services.register_patient(registrar, data)
-        except services.PossibleDuplicates:
-            # Generated people may share a surname and a birth date: the registrar checks and goes on.
-            patient = services.register_patient(registrar, data, confirm_duplicates=True)
-    return Registered(patient, patient.sex, patient.age_on(today), data)
 
 
 def _with_consents(people: SyntheticPeople, rng: random.Random, person: dict) -> dict:
@@ -82,18 +90,10 @@ def _as_minor(person: dict, age: int) -> dict:
                      "consent_sms": False, "consent_email": False, "preferred_channel": ContactChannel.NONE}
 
 
-def _newborns(desk, people, rng, registered, today) -> list[Registered]:
-    mothers = [r for r in registered
-               if r.sex == "F" and 20 <= r.age <= 40 and r.patient.pesel and not r.patient.guardian_id]
-    babies = []
-    for n, mother in enumerate(rng.sample(mothers, min(NEWBORNS, len(mothers)))):
-        baby = _register(desk, people.newborn(mother.data) | {"guardian_id": mother.patient.pk}, today)
-        if n == 1:
-            registrar = desk.registrar()
-            own = people.own_pesel(baby.patient.birth_date, baby.patient.sex)
-            with working_as(registrar):
-                baby.patient = services.update_patient(registrar, baby.patient.pk,
-                                                       {"pesel": own, "pesel_is_mothers": False},
-                                                       identifier_reason=IdentifierNote.OWN_PESEL)
-        babies.append(baby)
-    return babies
+def _own_pesel(desk: Desk, people: SyntheticPeople, baby: Registered):
+    """The registry office has given the baby its own PESEL: the desk replaces the mother's."""
+    registrar = desk.registrar()
+    own = people.own_pesel(baby.patient.birth_date, baby.patient.sex)
+    with working_as(registrar):
+        baby.patient = services.update_patient(registrar, baby.patient.pk, {"pesel": own, "pesel_is_mothers": False},
+                                               identifier_reason=IdentifierNote.OWN_PESEL)

@@ -1,10 +1,13 @@
-"""Visit records of the demo clinic, written by its doctors through the records service.
+"""Visit records of the demo clinic: the signed records of visits that took place, and today's.
 
-A doctor starts the visit from the appointment, measures the patient at today's visits, notes an
-allergy now and then, and signs the record with its ICD-10 diagnosis (or leaves it a draft while
-the patient is still in the room). That fills the doctor's patient summary: visits, problems,
-allergies, the latest measurements.
+The records of the visits seen before the demo began are history, imported signed with the visit's
+own times (records.services.bulk.import_encounters: content checked by the visit form's rules,
+sealed under the patient's key). Today's patients are measured, and a doctor with a patient in the
+room starts the visit from the appointment and drafts its record, through the records service;
+now and then a doctor notes an allergy the patient mentions. That fills the doctor's patient
+summary: visits, problems, allergies, the latest measurements.
 """
+import datetime
 import random
 
 from klinika.accounts.models import User
@@ -16,6 +19,7 @@ from klinika.testdata.demo_desk import act
 from klinika.testdata.demo_stories import ADULT, ALLERGIES, Story
 
 ALLERGY_SHARE = 0.06  # signed visits at which the doctor notes an allergy the patient mentions
+SIGNED_WITHIN = 30  # minutes after the visit's end its record was signed, at most
 
 
 class VisitWriter:
@@ -23,26 +27,26 @@ class VisitWriter:
         self.rng = rng
         self.allergic: set[int] = set()
 
-    def write(self, doctor: User, appointment: Appointment, story: Story, patient: Patient, age: int, *,
-              signed: bool, measured: bool) -> Encounter:
+    def signed_record(self, appointment_id: int, ends_at: datetime.datetime, story: Story,
+                      now: datetime.datetime) -> dict:
+        """A row of import_encounters: the record signed a few minutes after the visit."""
+        signed_at = min(ends_at + datetime.timedelta(minutes=self.rng.randint(0, SIGNED_WITHIN)), now)
+        return {"appointment_id": appointment_id, "content": content(story), "signed_at": signed_at}
+
+    def measure(self, user: User, patient: Patient, age: int, story: Story, encounter_id: int):
+        act(user, records.record_vitals, patient.pk, measurements(self.rng, age, story), encounter_id=encounter_id)
+
+    def maybe_note_allergy(self, doctor: User, patient: Patient):
+        if patient.pk not in self.allergic and self.rng.random() < ALLERGY_SHARE:
+            substance, reaction, severity = self.rng.choice(ALLERGIES)
+            act(doctor, records.add_allergy, patient.pk, substance=substance, reaction=reaction, severity=severity)
+            self.allergic.add(patient.pk)
+
+    def draft(self, doctor: User, appointment: Appointment, story: Story, patient: Patient, age: int) -> Encounter:
+        """The patient is in the room: the visit is started, measured and its record begun."""
         encounter = act(doctor, records.start_encounter, appointment.pk)
-        if measured:
-            act(doctor, records.record_vitals, patient.pk, measurements(self.rng, age, story),
-                encounter_id=encounter.pk)
-        if signed:
-            act(doctor, records.sign, encounter.pk, content(story))
-            if patient.pk not in self.allergic and self.rng.random() < ALLERGY_SHARE:
-                substance, reaction, severity = self.rng.choice(ALLERGIES)
-                act(doctor, records.add_allergy, patient.pk, substance=substance, reaction=reaction,
-                    severity=severity)
-                self.allergic.add(patient.pk)
-        else:
-            act(doctor, records.save_draft, encounter.pk, {"interview": story.interview})
-        # The service stamps a visit with the moment it is written; the demo writes two weeks of
-        # visits at once, so each is dated as its appointment. The versions (immutable) and the
-        # audit trail keep the true time of writing.
-        Encounter.objects.filter(pk=encounter.pk).update(
-            started_at=appointment.starts_at, signed_at=appointment.ends_at if signed else None)
+        self.measure(doctor, patient, age, story, encounter.pk)
+        act(doctor, records.save_draft, encounter.pk, {"interview": story.interview})
         return encounter
 
 
