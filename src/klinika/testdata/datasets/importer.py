@@ -38,11 +38,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from klinika.audit.context import Actor
 from klinika.bulk import ImportRejected
+from klinika.patients.cleaning import ADULT_AGE
 from klinika.patients.services.bulk import import_patients
+from klinika.patients.validators import clean_document_number
 from klinika.records.services.bulk import import_encounters
 from klinika.scheduling.models import TIME_HOLDING, AppointmentStatus
 from klinika.scheduling.services.bulk import (
@@ -52,6 +55,7 @@ from klinika.scheduling.services.bulk import (
     import_weekly_hours,
 )
 from klinika.staff.services.bulk import import_practitioners
+from klinika.testdata.anonymize.pseudonyms import pesel_for
 from klinika.testdata.synth import reference
 
 IMPORTER_ACTOR = Actor(None, "dataset-importer")
@@ -63,6 +67,7 @@ LEFT_OUT = {
     "vitals": "no bulk import path for vital signs yet",
     "notes": "legacy visit notes: visit records come from encounters",
 }
+UNKNOWN_COUNTRY = "XX"
 DEFAULT_VISIT_TYPE = {"code": "wizyta", "name": "Wizyta", "duration_minutes": 20}
 BATCH = 5000
 DAY = datetime.timedelta(days=1)
@@ -85,6 +90,8 @@ class ImportReport:
     shift_days: int = 0                              # every event moved back by this many days
     addresses_made_up: int = 0                       # generalised addresses completed
     moved: int = 0                                   # visits moved off an overlap
+    countries_unknown: int = 0                       # documents whose issuing country was removed
+    guardians_made_up: int = 0                       # parents made for minors whose guardian was left out
     left_out: dict = field(default_factory=dict)     # file -> why (with its record count)
     seconds: float = 0.0
 
@@ -97,7 +104,9 @@ class ImportReport:
         parts = [f"imported {stored} in {self.seconds:.1f} s",
                  f"events moved back {self.shift_days} day(s)",
                  f"{self.addresses_made_up} generalised address(es) completed",
-                 f"{self.moved} overlapping visit(s) moved to a free time"]
+                 f"{self.moved} overlapping visit(s) moved to a free time",
+                 f"{self.countries_unknown} document(s) of an unknown country ({UNKNOWN_COUNTRY})",
+                 f"{self.guardians_made_up} guardian(s) made up for minors without one"]
         parts += [f"left out {name}: {why}" for name, why in sorted(self.left_out.items())]
         return "; ".join(parts)
 
@@ -288,6 +297,14 @@ class _Calendar:
         return None
 
 
+def _polish_document(row: Mapping) -> bool:
+    try:
+        clean_document_number(str(row.get("document_type") or ""), str(row.get("document_number")), "PL")
+    except ValidationError:
+        return False
+    return True
+
+
 def _minutes(moment: datetime.datetime, *, up: bool = False) -> int:
     """Whole minutes since the epoch (rounded down, or up for the end of a visit)."""
     seconds = moment.timestamp()
@@ -322,8 +339,8 @@ def import_records(clinic, read: Read, *, names: Iterable[str] | None = None, pr
     run.appointments()
     run.encounters()
     for name, why in LEFT_OUT.items():
-        if name in source:
-            report.left_out[name] = f"{why} ({totals.get(name, sum(1 for _ in source.rows(name)))} records)"
+        if name in source and (count := totals.get(name, sum(1 for _ in source.rows(name)))):
+            report.left_out[name] = f"{why} ({count} records)"
     report.seconds = time.monotonic() - started
     return report
 
@@ -447,7 +464,13 @@ class _Run:
                 if guardian not in (None, "") and guardian not in passed:
                     waiting.append((n, row))
                     continue
-                rows.append(self._patient(row))
+                out = self._patient(row)
+                made = self._made_up_guardian(row) if guardian in (None, "") else None
+                if made is not None:  # at the ward's address, just before the ward (a refusal names the ward)
+                    out.update(guardian=made["id"], guardian_relation=made.pop("relation"))
+                    rows.append({**made, "address": out.get("address")})
+                    numbers.append(n)
+                rows.append(out)
                 numbers.append(n)
                 passed.add(row.get("id"))
             self._patients(rows, numbers)
@@ -467,14 +490,41 @@ class _Run:
         if is_generalised(row.get("address")):
             out["address"] = desk_address(row["address"], row.get("id"))
             self.report.addresses_made_up += 1
+        if row.get("document_number") and not row.get("document_country") and not _polish_document(row):
+            # k-anonymity removed the issuing country: "XX" (ISO 3166 user-assigned) says it is unknown,
+            # where the desk's default (PL) would judge a foreign number by Polish rules
+            out["document_country"] = UNKNOWN_COUNTRY
+            self.report.countries_unknown += 1
         return out
+
+    def _made_up_guardian(self, row: dict) -> dict | None:
+        """A parent for a minor whose guardian the anonymizer had to leave out (the desk registers no
+        minor without one): an adult of the ward's sex and surname, made up from the ward's id."""
+        try:
+            birth = datetime.date.fromisoformat(str(row.get("birth_date"))[:10])
+        except ValueError:
+            return None
+        today = timezone.localdate()
+        if (today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))) >= ADULT_AGE:
+            return None
+        draw = _draws(f"guardian:{row.get('id')}", 3)
+        sex = "M" if row.get("sex") == "M" else "F"
+        parent_birth = birth - datetime.timedelta(days=int(365.2425 * (22 + draw[0] % 18)))
+        names = reference.first_names()
+        pool = names.groups[sex, "pl", 1].values
+        self.report.guardians_made_up += 1
+        return {"id": f"{row.get('id')}~guardian", "first_name": str(names.names[pool[draw[1] % len(pool)]]),
+                "last_name": row.get("last_name"), "sex": sex, "birth_date": parent_birth.isoformat(),
+                "pesel": pesel_for(parent_birth, sex == "M", draw[2] % 1000, draw[2] // 1000 % 5),
+                "relation": "father" if sex == "M" else "mother"}
 
     def _patients(self, rows, numbers):
         if rows:
             result = self._store("patients", rows, numbers, lambda rows: import_patients(
                 self.clinic, rows, actor=IMPORTER_ACTOR))
             self.patient_pk.update(result.ids)
-            self._count("patients", result.count)
+            made_up = sum(1 for row in rows if str(row.get("id")).endswith("~guardian"))
+            self._count("patients", result.count - made_up)
 
     # ---- appointments: batches, moved back by the common shift, overlaps moved to a free time
 

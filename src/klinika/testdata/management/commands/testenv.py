@@ -5,8 +5,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from klinika.crypto.errors import KeyDestroyed, KeyNotFound
-from klinika.testdata.datasets import services
 from klinika.lifecycle.services import ClinicExists
+from klinika.testdata.datasets import services
 from klinika.testdata.datasets.container import DatasetRefused, b64, key_fingerprint
 from klinika.testdata.datasets.importer import DatasetImportFailed
 
