@@ -264,8 +264,8 @@ def desk_address(address: Mapping, key) -> dict | None:
 # --------------------------------------------------------------------------- the schedule
 
 class _Calendar:
-    """The times each practitioner is taken, as sorted minute numbers (16 bytes a visit): where a
-    visit fits, or the nearest free time for one that overlaps another."""
+    """The times each practitioner is taken, as sorted microsecond numbers (16 bytes a visit): where
+    a visit fits, or the nearest free time for one that overlaps another."""
 
     def __init__(self):
         self.starts: dict[int, array] = {}
@@ -283,9 +283,9 @@ class _Calendar:
         ends.insert(i, end)
 
     def place(self, who, start: int, end: int, earliest: int | None, latest: int | None) -> int | None:
-        """The move (minutes) that puts [start, end) on a free time within MAX_MOVE, nearest first,
-        not before `earliest` nor after `latest`; None if there is none."""
-        length, limit = end - start, int(MAX_MOVE.total_seconds() // 60)
+        """The move (microseconds) that puts [start, end) on a free time within MAX_MOVE, nearest
+        first, not before `earliest` nor after `latest`; None if there is none."""
+        length, limit = end - start, MAX_MOVE // _MICRO
         for step in range(0, limit // max(length, 1) + 1):
             for move in ((0,) if step == 0 else (step * length, -step * length)):
                 begin = start + move
@@ -305,10 +305,13 @@ def _polish_document(row: Mapping) -> bool:
     return True
 
 
-def _minutes(moment: datetime.datetime, *, up: bool = False) -> int:
-    """Whole minutes since the epoch (rounded down, or up for the end of a visit)."""
-    seconds = moment.timestamp()
-    return -int(-seconds // 60) if up else int(seconds // 60)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICRO = datetime.timedelta(microseconds=1)
+
+
+def _micros(moment: datetime.datetime) -> int:
+    """Exact microseconds since the epoch: the calendar compares times as the database does."""
+    return (moment - _EPOCH) // _MICRO
 
 
 # --------------------------------------------------------------------------- the import
@@ -532,7 +535,7 @@ class _Run:
         calendar = _Calendar()
         keep = "encounters" in self.source
         hashes, pks, moves = [], [], []
-        limit = _minutes(self.now) - 1
+        limit = _micros(self.now) - 1
         for batch in _batches(enumerate(self.source.rows("appointments"), start=1), self.batch_size):
             rows, numbers, batch_moves = [], [], []
             for n, row in batch:
@@ -571,14 +574,14 @@ class _Run:
         if ends <= starts:
             return out, 0  # refused by the bulk import, by name
         booked = out.get("booked_at")
-        move = calendar.place(out["practitioner_id"], _minutes(starts), _minutes(ends, up=True),
-                              _minutes(booked, up=True) if isinstance(booked, datetime.datetime) else None,
+        move = calendar.place(out["practitioner_id"], _micros(starts), _micros(ends),
+                              _micros(booked) if isinstance(booked, datetime.datetime) else None,
                               limit if out["status"] in PAST else None)
         if move is None:
             return out, 0  # no free time near: the overlap is refused by the bulk import, by name
         if move:
             self.report.moved += 1
-            delta = datetime.timedelta(minutes=move)
+            delta = datetime.timedelta(microseconds=move)
             for name in ("starts_at", "ends_at", "checked_in_at"):
                 if isinstance(out.get(name), datetime.datetime):
                     out[name] += delta
@@ -597,7 +600,7 @@ class _Run:
                 signed = _moved(row.get("signed_at"), self.shift)
                 if found and isinstance(signed, datetime.datetime) and moves[at]:
                     # with its visit; a visit moved later near now is signed a minute ago at the latest
-                    signed = min(signed + datetime.timedelta(minutes=int(moves[at])),
+                    signed = min(signed + datetime.timedelta(microseconds=int(moves[at])),
                                  self.now - datetime.timedelta(minutes=1))
                 rows.append({"appointment_id": int(pks[at]) if found else None, "signed_at": signed,
                              "content": row.get("content")})
