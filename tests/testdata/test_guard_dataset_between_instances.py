@@ -10,7 +10,11 @@ from klinika.testdata.datasets.container import DatasetWriter, unb64
 from klinika.testdata.datasets.services import factory_signer
 writer = DatasetWriter({out!r}, origin="synthetic", recipient=unb64({recipient!r}, 32), generator="tests",
                        parameters={{"clinic_name": "Przychodnia Syntetyczna", "clinic_slug": "syntetyczna"}})
-writer.add_records("patients.jsonl", ({{"n": n}} for n in range(5)))
+import json
+from klinika.testdata.synth import generate_patients
+people = [json.loads(json.dumps(row, default=str)) for batch in generate_patients(20, seed=3) for row in batch.rows()
+          if row["guardian"] is None][:5]
+writer.add_records("patients.jsonl", people)
 writer.finish(factory_signer())
 """
 
@@ -44,6 +48,7 @@ def test_a_dataset_signed_in_production_loads_in_staging(tmp_path):
 
     loaded = run(["testenv", "load", str(out)], staging, check=True).stdout
     assert "loaded synthetic dataset" in loaded and "as clinic syntetyczna" in loaded and "patients 5" in loaded
+    assert "imported patients 5" in loaded
     status = run(["testenv", "status"], staging, check=True).stdout
     assert "syntetyczna: synthetic dataset" in status and "29 day(s) left, loaded" in status
     started = run(["shell", "--no-imports", "-c", "print('started')"], staging, check=True)

@@ -31,6 +31,7 @@ from klinika.environments import PRODUCTION
 from klinika.lifecycle import services as lifecycle
 from klinika.tenancy.context import clinic_context, cross_clinic
 from klinika.tenancy.models import Clinic
+from klinika.testdata.datasets import importer
 from klinika.testdata.datasets.container import (
     Dataset,
     DatasetRefused,
@@ -182,6 +183,7 @@ class LoadedDataset:
     dataset_id: uuid.UUID
     manifest: dict
     path: Path
+    imported: object = None  # the importer's ImportReport, when load_dataset imported the records
 
     def names(self) -> list[str]:
         return sorted(self.manifest["files"])
@@ -210,18 +212,36 @@ def staging_root() -> Path:
     return Path(settings.DATA_DIR) / "datasets"
 
 
-def load_dataset(path, *, slug: str | None = None, name: str | None = None, now=None) -> LoadedDataset:
-    """Verify a dataset, then record it for a new clinic and stage its (encrypted) content.
+def load_dataset(path, *, slug: str | None = None, name: str | None = None, now=None,
+                 import_records: bool = False, progress=None) -> LoadedDataset:
+    """Verify a dataset, then record it for a new clinic and stage its (encrypted) content; with
+    import_records, store its records in the clinic too (importer.import_records).
 
     Every check runs before anything is written: a refused dataset (DatasetRefused) leaves no
-    clinic, key, record or file behind."""
+    clinic, key, record or file behind. An import that fails (importer.DatasetImportFailed, or
+    anything else) shreds the clinic it began to fill and removes the staged copy."""
     _require_test_environment("Loading a dataset")
     now = _now(now)
     dataset = open_dataset(path, trusted_factory_keys(), now)
     try:
-        return _load(dataset, slug, name, now)
+        loaded = _load(dataset, slug, name, now)
     finally:
         dataset.close()
+    if import_records:
+        try:
+            loaded.imported = importer.import_records(loaded.clinic, loaded.records, names=loaded.names(),
+                                                      progress=progress, totals=loaded.manifest.get("counts"))
+        except BaseException:
+            _discard(loaded)
+            raise
+    return loaded
+
+
+def _discard(loaded: LoadedDataset) -> None:
+    """A load whose import failed: nothing of it stays readable (keys destroyed, staged copy removed)."""
+    keystore.erase_subject(TESTENV_KEY_OWNER, loaded.dataset_id)
+    lifecycle.shred_clinic(loaded.clinic, reason=f"import of test dataset {loaded.dataset_id} failed")
+    shutil.rmtree(loaded.path, ignore_errors=True)
 
 
 def _load(dataset: Dataset, slug, name, now) -> LoadedDataset:

@@ -1,9 +1,14 @@
 """`klinika testenv`: signed, expiring datasets in test environments (docs/test-environments.md)."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from klinika.crypto.errors import KeyDestroyed, KeyNotFound
+from klinika.lifecycle.services import ClinicExists
 from klinika.testdata.datasets import services
 from klinika.testdata.datasets.container import DatasetRefused, b64, key_fingerprint
+from klinika.testdata.datasets.importer import DatasetImportFailed
 
 
 class Command(BaseCommand):
@@ -37,12 +42,31 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def load(self, *, dataset, slug, name, **options):
-        loaded = services.load_dataset(dataset, slug=slug, name=name)
+        columns = (TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TimeRemainingColumn())
+        console = Console(stderr=True)
+        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+            bars = {}
+
+            def advance(step, done, total):
+                if step not in bars:
+                    bars[step] = progress.add_task(step.replace("_", " "), total=total)
+                progress.update(bars[step], completed=done, total=total)
+
+            try:
+                with translation.override("en"):  # the bulk imports' refusals, for the operator
+                    loaded = services.load_dataset(dataset, slug=slug, name=name, import_records=True,
+                                                   progress=advance)
+            except DatasetImportFailed as exc:
+                raise CommandError(f"{exc} — nothing was loaded: the clinic begun for it is shredded") from None
+            except ClinicExists as exc:
+                raise CommandError(str(exc)) from None
         manifest = loaded.manifest
         counts = ", ".join(f"{table} {count}" for table, count in sorted(manifest["counts"].items())) or "no counts"
         self.stdout.write(
             f"loaded {manifest['origin']} dataset {loaded.dataset_id} as clinic {loaded.clinic.slug}: "
             f"{len(loaded.names())} file(s), {counts}; expires {manifest['expires']}")
+        self.stdout.write(loaded.imported.summary())
 
     def scan(self, *, dataset, clinic, **options):
         from klinika.testdata.anonymize.production_scan import scan_dataset
