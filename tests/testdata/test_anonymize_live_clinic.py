@@ -93,3 +93,22 @@ def test_every_quasi_identifier_group_has_k_members(anonymized):
     assert all("street" not in p["address"] and "building" not in p["address"] for p in patients)
     assert sum(bool(p["diagnoses"]) for p in source["patients"]) > 50  # diagnoses were exported for k-anonymity
     assert {"patients", "appointments", "visit records", "allergies", "vitals"} <= set(steps)
+
+
+def test_nothing_is_written_or_signed_while_an_identifier_survives(tmp_path, monkeypatch):
+    """With free-text scrubbing switched off, the planted identifiers reach the records: the
+    scanner names them (masked), and no dataset, not even a half-written one, is left."""
+    from klinika.testdata.anonymize import IdentifiersSurvived
+    from klinika.testdata.anonymize.pipeline import Anonymizer
+
+    clinic, _planted = build()
+    monkeypatch.setattr(Anonymizer, "_scrub", lambda self, text, person, days: text)
+    signer, recipient = factory_and_recipient()
+    with pytest.raises(IdentifiersSurvived) as refused:
+        anonymize_clinic(clinic, tmp_path / "anon.tar", recipient=recipient.public_key().public_bytes_raw(),
+                         signer=signer)
+    kinds = {(s.kind, s.record_type, s.field) for s in refused.value.survivors}
+    assert {("PESEL", "encounters", "content.interview"), ("EMAIL", "allergies", "reaction"),
+            ("NAME", "allergies", "reaction")} <= kinds
+    assert "No dataset was produced" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
