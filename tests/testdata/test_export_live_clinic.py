@@ -39,8 +39,8 @@ def test_the_export_is_the_clinic_as_its_services_show_it():
                       "address", "guardian_relation"):
             assert person[field] == values[field], field
         assert person["guardian"] == values["guardian_id"]
-        assert set(person["diagnoses"]) == {d["code"] for _n, content, patient in signed.values() if patient == person["id"]
-                                            for d in content["diagnoses"]}
+        assert set(person["diagnoses"]) == {d["code"] for _n, content, patient in signed.values()
+                                            if patient == person["id"] for d in content["diagnoses"]}
     amended = {e["id"]: e for e in records["encounters"] if e["id"] in planted["amended"]}
     assert len(amended) == 4 and all(e["content"]["interview"].startswith("Pacjent ") for e in amended.values())
     for e in records["encounters"]:

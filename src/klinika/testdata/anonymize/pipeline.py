@@ -239,7 +239,8 @@ class Anonymizer:
         for h in hours:
             self.counts["weekly_hours"] += 1
             yield self._check("weekly_hours", {
-                "id": self.pseudonyms.record_id("hours", h["id"]), "practitioner": self._ref("staff", h["practitioner"]),
+                "id": self.pseudonyms.record_id("hours", h["id"]),
+                "practitioner": self._ref("staff", h["practitioner"]),
                 "weekday": h.get("weekday"), "start_time": h.get("start_time"), "end_time": h.get("end_time"),
                 "slot_minutes": h.get("slot_minutes"),
                 "visit_type_ids": [self.pseudonyms.record_id("visit_type", t) for t in h.get("visit_type_ids") or ()],

@@ -22,7 +22,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         source = parser.add_mutually_exclusive_group(required=True)
-        source.add_argument("--clinic", metavar="SLUG", help="the clinic to anonymize (slug or id, `klinika clinic list`)")
+        source.add_argument("--clinic", metavar="SLUG",
+                            help="the clinic to anonymize (slug or id, `klinika clinic list`)")
         source.add_argument("--from-records", metavar="DIR",
                             help=f"directory of {', '.join(f + '.ndjson' for f in RECORD_FILES)}")
         parser.add_argument("--out", required=True, metavar="DATASET", help="new dataset directory or .tar")
@@ -51,7 +52,8 @@ class Command(BaseCommand):
         counts = report["counts"]
         quasi = report["k_anonymity"]
         others = ", ".join(f"{counts[name]} {name.replace('_', ' ')}" for name in
-                           ("visit_types", "weekly_hours", "encounters", "allergies", "vitals", "notes") if counts[name])
+                           ("visit_types", "weekly_hours", "encounters", "allergies", "vitals", "notes")
+                           if counts[name])
         self.stdout.write(
             f"anonymized dataset {out}: {counts['patients']} patients ({quasi['patients_suppressed']} suppressed), "
             f"{counts['appointments']} appointments, {counts['staff']} staff{', ' + others if others else ''}; "
@@ -65,7 +67,8 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from None
         if clinic.status != clinic.Status.ACTIVE:
-            raise CommandError(f"Clinic {clinic.slug} is {clinic.status}: its data is gone, there is nothing to anonymize")
+            raise CommandError(f"Clinic {clinic.slug} is {clinic.status}: its data is gone, there is nothing "
+                               "to anonymize")
         return clinic
 
     def _clinic(self, clinic, out, recipient, signer, k, days) -> dict:
