@@ -84,7 +84,8 @@ class Anonymizer:
         self.secret = secret or RunSecret()
         self.pseudonyms = Pseudonyms(self.secret, name_table=self.source.names.table, pesels=self.source.pesels,
                                      phones=self.source.phones, documents=self.source.documents,
-                                     licences=self.source.licences, today=self.today)
+                                     licences=self.source.licences, today=self.today,
+                                     people=len(self.patients) + len(self.staff))
         self.scrubber = Scrubber(name_lists=self.source.names)
         self.by_id = {p["id"]: p for p in self.patients}
         self.offsets: dict = {}
