@@ -246,12 +246,13 @@ def create_subject_keys(clinic_id: UUID, subject_refs: list[UUID]) -> None:
 
 def load_subject_keys(clinic_id: UUID, subject_refs) -> None:
     """Bring many people's existing keys into the cache in one query (a bulk import about to write
-    their rows); refs without a key are left to subject_key(), which makes one."""
+    their rows, or an export about to read them); refs without a key are left to subject_key(), which
+    makes one, and destroyed keys to the reads, which see the fields as erased."""
     missing = [ref for ref in set(subject_refs) if _active.get((clinic_id, ref)) is None]
     if not missing:
         return
     for row in DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SUBJECT,
-                                                subject_ref__in=missing):
+                                                subject_ref__in=missing).exclude(state=KeyState.DESTROYED):
         key = _unwrap(row)
         _cache.put(row.key_id.bytes, key)
         _active.put((clinic_id, row.subject_ref), row.key_id.bytes)

@@ -2,7 +2,10 @@
 then the scanner; output only if nothing survived."""
 import datetime
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+
+from django.utils.text import slugify
 
 from klinika.testdata.anonymize.generalise import KAnonymity, generalise_address
 from klinika.testdata.anonymize.pseudonyms import Pseudonyms
@@ -10,7 +13,10 @@ from klinika.testdata.anonymize.scanner import Scanner, SourceIdentifiers, Survi
 from klinika.testdata.anonymize.secret import RunSecret
 from klinika.testdata.scrub import Scrubber
 
-STAFF_FIELDS = ("profession", "title", "specialties")
+STAFF_FIELDS = ("profession", "title", "specialties", "is_active")
+ENCOUNTER_TEXT = ("interview", "examination", "recommendations")
+# Per-patient scrubbers kept at once: the live export streams each patient's records together.
+SCRUBBERS_KEPT = 4096
 _TEXT_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
@@ -65,26 +71,31 @@ class Anonymizer:
 
     def __init__(self, patients: Iterable[Mapping], staff: Iterable[Mapping], *, k: int = 5,
                  rare_code_below: int | None = None, today: datetime.date | None = None,
-                 secret: RunSecret | None = None):
+                 secret: RunSecret | None = None, other_people: Iterable[Mapping] = ()):
+        """`other_people`: people whose identifiers free text may hold but who are not released
+        (a clinic's desk and admin staff): scrubbed and scanned for like everyone else."""
         self.patients = list(patients)
         self.staff = list(staff)
         self.k = k
         self.rare_code_below = rare_code_below or k
         self.today = today or datetime.date.today()
-        self.source = SourceIdentifiers.from_records(self.patients, self.staff)
+        self.source = SourceIdentifiers.from_records(self.patients, self.staff + list(other_people))
         self.scanner = Scanner(self.source)
         self.secret = secret or RunSecret()
         self.pseudonyms = Pseudonyms(self.secret, name_table=self.source.names.table, pesels=self.source.pesels,
                                      phones=self.source.phones, documents=self.source.documents,
-                                     licences=self.source.licences, today=self.today)
+                                     licences=self.source.licences, today=self.today,
+                                     people=len(self.patients) + len(self.staff))
         self.scrubber = Scrubber(name_lists=self.source.names)
         self.by_id = {p["id"]: p for p in self.patients}
         self.offsets: dict = {}
-        self.scrubbers: dict = {}
+        self.scrubbers: OrderedDict = OrderedDict()
         self.kept: dict = {}
         self.survivors: list[Survivor] = []
-        self.counts = {"patients": 0, "staff": 0, "appointments": 0, "notes": 0,
-                       "appointments_dropped": 0, "notes_dropped": 0, "guardian_links_cut": 0,
+        self.counts = {"patients": 0, "staff": 0, "appointments": 0, "notes": 0, "visit_types": 0,
+                       "weekly_hours": 0, "encounters": 0, "allergies": 0, "vitals": 0,
+                       "appointments_dropped": 0, "notes_dropped": 0, "encounters_dropped": 0,
+                       "allergies_dropped": 0, "vitals_dropped": 0, "guardian_links_cut": 0,
                        "free_text_findings": 0}
 
     def close(self) -> None:
@@ -103,8 +114,10 @@ class Anonymizer:
 
     def _scrub(self, text: str, person: Mapping, days: int) -> str:
         scrubber = self.scrubbers.get(person["id"])
-        if scrubber is None:  # one per patient, reused for all their appointments and notes
+        if scrubber is None:  # one per patient, reused for all their records (a bounded number kept)
             scrubber = self.scrubbers[person["id"]] = self.scrubber.with_own(person)
+            if len(self.scrubbers) > SCRUBBERS_KEPT:
+                self.scrubbers.popitem(last=False)
         clean, findings = scrubber.scrub(text or "")
         self.counts["free_text_findings"] += len(findings)
         return shift_text_dates(clean, days)
@@ -202,30 +215,116 @@ class Anonymizer:
         self.counts["staff"] = len(out)
         return out
 
+    def _ref(self, kind: str, source_id):
+        return self.pseudonyms.record_id(kind, source_id) if source_id is not None else None
+
+    def visit_types_out(self, visit_types: Iterable[Mapping]) -> list[dict]:
+        """Names and lengths pass (no personal data is expected there; a name that holds some
+        anyway is scrubbed, and its code, which is made from the name, replaced)."""
+        out = []
+        for n, v in enumerate(visit_types, start=1):
+            name, findings = self.scrubber.scrub(str(v.get("name") or ""))
+            _code, code_findings = self.scrubber.scrub(str(v.get("code") or "").replace("-", " "))
+            code = v.get("code") or slugify(name)
+            if findings or code_findings:
+                self.counts["free_text_findings"] += len(findings) + len(code_findings)
+                code = f"typ-{n}"
+            out.append(self._check("visit_types", {
+                "id": self.pseudonyms.record_id("visit_type", v["id"]), "code": code, "name": name,
+                "duration_minutes": v.get("duration_minutes")}))
+        self.counts["visit_types"] = len(out)
+        return out
+
+    def weekly_hours_out(self, hours: Iterable[Mapping]) -> Iterable[dict]:
+        """A practitioner's hours, as they are (a schedule, not a patient's data); ids pseudonymous."""
+        for h in hours:
+            self.counts["weekly_hours"] += 1
+            yield self._check("weekly_hours", {
+                "id": self.pseudonyms.record_id("hours", h["id"]),
+                "practitioner": self._ref("staff", h["practitioner"]),
+                "weekday": h.get("weekday"), "start_time": h.get("start_time"), "end_time": h.get("end_time"),
+                "slot_minutes": h.get("slot_minutes"),
+                "visit_type_ids": [self.pseudonyms.record_id("visit_type", t) for t in h.get("visit_type_ids") or ()],
+                "valid_from": h.get("valid_from"), "valid_until": h.get("valid_until")})
+
+    def _kept(self, kind: str, record: Mapping):
+        """The patient's source id if the patient is released, else None (the record is dropped)."""
+        pid = record["patient"]
+        if pid not in self.kept:
+            self.counts[f"{kind}_dropped"] += 1
+            return None
+        self.counts[kind] += 1
+        return pid
+
     def appointments_out(self, appointments: Iterable[Mapping]) -> Iterable[dict]:
         for a in appointments:
-            pid = a["patient"]
-            if pid not in self.kept:
-                self.counts["appointments_dropped"] += 1
+            pid = self._kept("appointments", a)
+            if pid is None:
                 continue
-            days = self._offset(pid)
-            self.counts["appointments"] += 1
+            days, person = self._offset(pid), self.by_id[pid]
             yield self._check("appointments", {
                 "id": self.pseudonyms.record_id("appointment", a["id"]), "patient": self.kept[pid]["id"],
-                "practitioner": (self.pseudonyms.record_id("staff", a["practitioner"])
-                                 if a.get("practitioner") is not None else None),
+                "practitioner": self._ref("staff", a.get("practitioner")),
+                "visit_type": self._ref("visit_type", a.get("visit_type")),
                 "starts_at": shift(a.get("starts_at"), days), "ends_at": shift(a.get("ends_at"), days),
                 "status": a.get("status"), "booked_at": shift(a.get("booked_at"), days),
-                "reason": self._scrub(a.get("reason") or "", self.by_id[pid], days)})
+                "cancelled_at": shift(a.get("cancelled_at"), days),
+                "reason": self._scrub(a.get("reason") or "", person, days),
+                "cancel_reason": self._scrub(a.get("cancel_reason") or "", person, days)})
+
+    def encounters_out(self, encounters: Iterable[Mapping]) -> Iterable[dict]:
+        """Signed visit records: every free-text field scrubbed like a note, codes kept (without
+        their names, which the code lists give back)."""
+        for e in encounters:
+            pid = self._kept("encounters", e)
+            if pid is None:
+                continue
+            days, person = self._offset(pid), self.by_id[pid]
+            content = e.get("content") or {}
+            yield self._check("encounters", {
+                "id": self.pseudonyms.record_id("encounter", e["id"]), "patient": self.kept[pid]["id"],
+                "appointment": self._ref("appointment", e.get("appointment")),
+                "practitioner": self._ref("staff", e.get("practitioner")),
+                "started_at": shift(e.get("started_at"), days), "signed_at": shift(e.get("signed_at"), days),
+                "content": {
+                    **{name: self._scrub(content.get(name) or "", person, days) for name in ENCOUNTER_TEXT},
+                    "diagnoses": [{"code": _code(d), "main": bool(d.get("main")) if isinstance(d, Mapping) else False}
+                                  for d in content.get("diagnoses") or () if _code(d)],
+                    "procedures": [{"code": _code(p)} for p in content.get("procedures") or () if _code(p)]}})
+
+    def allergies_out(self, allergies: Iterable[Mapping]) -> Iterable[dict]:
+        for a in allergies:
+            pid = self._kept("allergies", a)
+            if pid is None:
+                continue
+            days, person = self._offset(pid), self.by_id[pid]
+            yield self._check("allergies", {
+                "id": self.pseudonyms.record_id("allergy", a["id"]), "patient": self.kept[pid]["id"],
+                "substance": self._scrub(a.get("substance") or "", person, days),
+                "reaction": self._scrub(a.get("reaction") or "", person, days),
+                "severity": a.get("severity") or "", "is_active": bool(a.get("is_active", True)),
+                "recorded_at": shift(a.get("recorded_at"), days)})
+
+    def vitals_out(self, vitals: Iterable[Mapping]) -> Iterable[dict]:
+        """Measurements: numbers only (no text field exists to carry an identifier)."""
+        for v in vitals:
+            pid = self._kept("vitals", v)
+            if pid is None:
+                continue
+            days = self._offset(pid)
+            values = {name: value for name, value in (v.get("values") or {}).items()
+                      if isinstance(value, int | float) and not isinstance(value, bool)}
+            yield self._check("vitals", {
+                "id": self.pseudonyms.record_id("vitals", v["id"]), "patient": self.kept[pid]["id"],
+                "encounter": self._ref("encounter", v.get("encounter")), "values": values,
+                "recorded_at": shift(v.get("recorded_at"), days)})
 
     def notes_out(self, notes: Iterable[Mapping]) -> Iterable[dict]:
         for n in notes:
-            pid = n["patient"]
-            if pid not in self.kept:
-                self.counts["notes_dropped"] += 1
+            pid = self._kept("notes", n)
+            if pid is None:
                 continue
             days = self._offset(pid)
-            self.counts["notes"] += 1
             yield self._check("notes", {
                 "id": self.pseudonyms.record_id("note", n["id"]), "patient": self.kept[pid]["id"],
                 "encounter": (self.pseudonyms.record_id("encounter", n["encounter"])
@@ -234,25 +333,63 @@ class Anonymizer:
                 "text": self._scrub(n.get("text") or "", self.by_id[pid], days)})
 
 
-def anonymize(patients: Iterable[Mapping], appointments: Iterable[Mapping], notes: Iterable[Mapping],
-              staff: Iterable[Mapping], *, k: int = 5, rare_code_below: int | None = None,
-              today: datetime.date | None = None, secret: RunSecret | None = None) -> tuple[dict, dict]:
-    """The anonymized records ({"patients", "staff", "appointments", "notes"}, each a list) and
-    the report. Patients and staff are read whole (k-anonymity and the name lists need all of
-    them); appointments and notes stream through one at a time. The run secret is destroyed
-    before this returns, whether it succeeds or raises; IdentifiersSurvived is raised, and no
-    records are returned, if the scanner finds any source identifier in the output."""
-    run = Anonymizer(patients, staff, k=k, rare_code_below=rare_code_below, today=today, secret=secret)
-    try:
-        staff_records = run.staff_out()
-        patient_records, k_report = run.patients_out()
-        records = {"patients": patient_records, "staff": staff_records,
-                   "appointments": list(run.appointments_out(appointments)), "notes": list(run.notes_out(notes))}
-    finally:
-        run.close()
+def _code(entry) -> str:
+    code = entry.get("code") if isinstance(entry, Mapping) else entry
+    return code.strip() if isinstance(code, str) else ""
+
+
+# The klinika-records/v1 files in the order a dataset holds them; staff and patients are produced
+# first (the run needs them whole), the rest stream through.
+FILES = ("staff", "visit_types", "weekly_hours", "patients", "appointments", "notes", "encounters", "allergies",
+         "vitals")
+STREAMED = {"visit_types": "visit_types_out", "weekly_hours": "weekly_hours_out", "appointments": "appointments_out",
+            "notes": "notes_out", "encounters": "encounters_out", "allergies": "allergies_out", "vitals": "vitals_out"}
+
+
+def anonymized_files(run: Anonymizer, source: Mapping[str, Iterable[Mapping]]) -> tuple[dict, dict]:
+    """({file name: records} in FILES order, the k-anonymity report): staff and patients as lists,
+    the other files of `source` lazily (each record scanned as it is made; the caller checks
+    `run.survivors` after consuming them all, before anything is released)."""
+    staff_records = run.staff_out()
+    patient_records, k_report = run.patients_out()
+    files = {}
+    for name in FILES:
+        if name == "staff":
+            files[name] = staff_records
+        elif name == "patients":
+            files[name] = patient_records
+        elif name in source:
+            files[name] = getattr(run, STREAMED[name])(source[name])
+    return files, k_report
+
+
+def run_report(run: Anonymizer, k_report: dict) -> dict:
+    """The run's report, once every record was made; IdentifiersSurvived if the scanner found any."""
     if run.survivors:
         raise IdentifiersSurvived(run.survivors)
-    report = {"format": "klinika-records/v1", "counts": run.counts, "k_anonymity": k_report,
-              "pseudonyms": {"first_names_from_source_list": run.pseudonyms.first_names_exhausted},
-              "dates": {"max_offset_days": 180}, "scanner": {"survivors": 0}}
-    return records, report
+    return {"format": "klinika-records/v1", "counts": dict(run.counts), "k_anonymity": k_report,
+            "pseudonyms": {"first_names_from_source_list": run.pseudonyms.first_names_exhausted},
+            "dates": {"max_offset_days": 180}, "scanner": {"survivors": 0}}
+
+
+def anonymize(patients: Iterable[Mapping], appointments: Iterable[Mapping], notes: Iterable[Mapping],
+              staff: Iterable[Mapping], *, k: int = 5, rare_code_below: int | None = None,
+              today: datetime.date | None = None, secret: RunSecret | None = None,
+              other_people: Iterable[Mapping] = (), **more: Iterable[Mapping]) -> tuple[dict, dict]:
+    """The anonymized records ({"patients", "staff", "appointments", "notes", and the files of
+    `more`: visit_types, weekly_hours, encounters, allergies, vitals}, each a list) and the
+    report. Patients and staff are read whole (k-anonymity and the name lists need all of them);
+    the rest stream through one record at a time. The run secret is destroyed before this
+    returns, whether it succeeds or raises; IdentifiersSurvived is raised, and no records are
+    returned, if the scanner finds any source identifier in the output."""
+    unknown = set(more) - set(STREAMED)
+    if unknown:
+        raise TypeError(f"anonymize() has no record file {', '.join(sorted(unknown))}: one of {', '.join(FILES)}")
+    run = Anonymizer(patients, staff, k=k, rare_code_below=rare_code_below, today=today, secret=secret,
+                     other_people=other_people)
+    try:
+        files, k_report = anonymized_files(run, {"appointments": appointments, "notes": notes, **more})
+        records = {name: list(items) for name, items in files.items()}
+    finally:
+        run.close()
+    return records, run_report(run, k_report)

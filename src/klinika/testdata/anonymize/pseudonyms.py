@@ -21,6 +21,12 @@ _ROOTS = ("Bart", "Bied", "Bor", "Brzez", "Chmiel", "Cis", "Dąbr", "Gaj", "Gło
           "Pias", "Pol", "Rud", "Sad", "Sosn", "Stawn", "Topol", "Trzcin", "Wierzb", "Wrzos", "Zawad", "Żyt")
 _ENDINGS = (("owski", "owska"), ("iński", "ińska"), ("ecki", "ecka"), ("owicz", "owicz"), ("czyk", "czyk"),
             ("ak", "ak"), ("ewski", "ewska"))
+# Syllables between root and ending ("Bart-el-owski"): a large clinic bears nearly every reference
+# surname, and distinct people need distinct (first name, surname) pairs: 36 x 10 x 7 surnames.
+_INFIXES = ("", "el", "ar", "ec", "ik", "ol", "an", "usz", "en", "ur")
+# Distinct people get distinct (given name, surname) pairs: the pairs on offer are kept at least
+# this many times the people, so probing for a free pair stays short.
+PAIRS_PER_PERSON = 4
 _PROBES = 64
 
 
@@ -54,7 +60,7 @@ class Pseudonyms:
 
     def __init__(self, secret: RunSecret, *, name_table: Mapping[str, str], pesels: Iterable[str] = (),
                  phones: Iterable[str] = (), documents: Iterable[str] = (), licences: Iterable[str] = (),
-                 today: datetime.date | None = None):
+                 today: datetime.date | None = None, people: int = 0):
         self.secret = secret
         self.today = today or datetime.date.today()
         self.used: dict[str, set] = {k: set() for k in ("pesel", "phone", "email", "document", "licence", "id",
@@ -63,8 +69,9 @@ class Pseudonyms:
         self.used["phone"].update(digits(p)[-9:] for p in phones)
         self.used["document"].update(re.sub(r"[^0-9a-z]", "", fold(d)) for d in documents)
         self.used["licence"].update(licences)
-        self.first_names, self.first_names_exhausted = _first_name_pools(name_table)
         self.surnames = _surname_pool(name_table)
+        self.first_names, self.first_names_exhausted = _first_name_pools(
+            name_table, -(-PAIRS_PER_PERSON * people // len(self.surnames)))
         self._ids: dict[tuple[str, str], str] = {}
 
     def _probe(self, purpose: str, value: str, make, used: str):
@@ -150,16 +157,17 @@ class Pseudonyms:
         return self._probe("licence", person_key, npwz_for, "licence")
 
 
-def _first_name_pools(name_table: Mapping[str, str]) -> tuple[dict[str, list[str]], bool]:
-    """Polish given names by sex, less every name (in any form) a source person bears. If the
-    source bears them all, the whole list: a given name alone identifies nobody, and the scanner
-    then looks for source first-and-last-name pairs instead."""
+def _first_name_pools(name_table: Mapping[str, str], at_least: int = 1) -> tuple[dict[str, list[str]], bool]:
+    """Polish given names by sex, less every name (in any form) a source person bears. If fewer
+    than `at_least` are left (a large clinic bears nearly all), the whole list: a given name alone
+    identifies nobody, and the scanner then looks for source first-and-last-name pairs instead."""
     table = reference.first_names()
     pools, exhausted = {}, False
     for sex in "MF":
         names = sorted({str(table.names[i]) for era in range(3) for i in table.groups[sex, "pl", era].values.tolist()})
         free = [n for n in names if fold(n) not in name_table]
-        exhausted |= not free
+        if len(free) < max(at_least, 1):
+            free, exhausted = [], True
         pools[sex] = free or names
     return pools, exhausted
 
@@ -167,7 +175,7 @@ def _first_name_pools(name_table: Mapping[str, str]) -> tuple[dict[str, list[str
 def _surname_pool(name_table: Mapping[str, str]) -> list[tuple[str, str]]:
     table = reference.surnames()
     candidates = list(zip(table.masculine.tolist(), table.feminine.tolist(), strict=True))
-    candidates += [(root + m, root + f) for root in _ROOTS for m, f in _ENDINGS]
+    candidates += [(root + infix + m, root + infix + f) for root in _ROOTS for infix in _INFIXES for m, f in _ENDINGS]
     pool = sorted({(m, f) for m, f in candidates if fold(m) not in name_table and fold(f) not in name_table})
     if not pool:
         raise RuntimeError("every pseudonymous surname is a source surname: extend the reference lists")

@@ -1,14 +1,20 @@
 """klinika-records/v1 as NDJSON files (one record a line, dates as ISO strings) in a directory,
-and an anonymized run written into a signed dataset container."""
+and records written into a signed dataset container: anonymized (`anonymize_to_dataset`), or as
+they are (`write_records_dataset`, which both use: the benchmark's plain copy goes through it too).
+"""
 import datetime
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from klinika.testdata.anonymize.pipeline import anonymize
+import orjson
+
+from klinika.testdata.anonymize.pipeline import FILES, Anonymizer, anonymized_files, run_report
+from klinika.testdata.anonymize.secret import RunSecret
 from klinika.testdata.datasets.container import DatasetWriter, Signer
 
-RECORD_FILES = ("patients", "appointments", "notes", "staff")
+RECORD_FILES = FILES
+LEGACY_FILES = ("patients", "appointments", "notes", "staff")  # always in a --from-records dataset
 GENERATOR = "klinika-anonymize/1"
 
 
@@ -41,24 +47,74 @@ def write_ndjson(path: Path, records) -> int:
     return count
 
 
+def _lines(records: Iterable[Mapping], counted: dict, name: str) -> Iterator[bytes]:
+    count = 0
+    for record in records:
+        count += 1
+        # orjson writes dates, datetimes (with their offset) and times as ISO 8601 itself.
+        yield orjson.dumps(record, default=_json_default) + b"\n"
+    counted[name] = count
+
+
+def write_records_dataset(records_by_file: Mapping[str, Iterable[Mapping]], out: str | Path, *, recipient: bytes,
+                          signer: Signer, origin: str, generator: str, parameters: dict | None = None,
+                          k: int | None = None, days: int = 30,
+                          report: dict | Callable[[dict], dict] | None = None) -> dict[str, int]:
+    """Each file's records as `NAME.jsonl` (streamed, encrypted chunk by chunk) in a signed dataset
+    at `out`, for the test environment whose recipient key is `recipient`; then `report.json` if
+    a report is given. `report` may be a function of the counts per file, called once every
+    record is written and before anything is signed: if it raises, the half-written dataset is
+    removed and nothing is signed (how the anonymizer refuses while an identifier survives).
+    Returns the counts per file."""
+    counts: dict[str, int] = {}
+    with DatasetWriter(out, origin=origin, recipient=recipient, generator=generator,
+                       parameters=parameters or {"format": "klinika-records/v1"}, k=k, days=days) as writer:
+        for name, records in records_by_file.items():
+            writer.add_file(f"{name}.jsonl", _lines(records, counts, name))
+        if callable(report):
+            report = report(dict(counts))
+        if report is not None:
+            writer.add_file("report.json", [orjson.dumps(report, default=_json_default)])
+        writer.finish(signer, counts=counts)
+    return counts
+
+
+def anonymize_to_dataset(source: Mapping[str, Iterable[Mapping]], out: str | Path, *, recipient: bytes,
+                         signer: Signer, k: int = 5, days: int = 30, today: datetime.date | None = None,
+                         other_people: Iterable[Mapping] = (), secret: RunSecret | None = None) -> dict:
+    """Anonymize klinika-records/v1 `source` ({file name: records}; patients and staff required,
+    the others streamed) into a signed dataset at `out`. Every record is scanned as it is made;
+    if any source identifier survived, IdentifiersSurvived is raised and the dataset is removed
+    before anything is signed. The run secret dies when this returns. Returns the report."""
+    run = Anonymizer(source.get("patients") or (), source.get("staff") or (), k=k, today=today, secret=secret,
+                     other_people=other_people)
+    try:
+        files, k_report = anonymized_files(run, source)
+        achieved = k_report["k_achieved"] or k
+        result = {}
+
+        def report(counts: dict) -> dict:
+            result.update(run_report(run, k_report))
+            return result
+
+        write_records_dataset(files, out, recipient=recipient, signer=signer, origin="anonymized",
+                              generator=GENERATOR, parameters={"k": k, "format": "klinika-records/v1"}, k=achieved,
+                              days=days, report=report)
+    finally:
+        run.close()
+    return result
+
+
 def anonymize_records_dir(source: Path, out: Path, *, recipient: bytes, signer: Signer, k: int = 5,
                           days: int = 30, today: datetime.date | None = None) -> dict:
-    """Anonymize the NDJSON records in `source` (patients/appointments/notes/staff.ndjson) into a
-    signed dataset at `out`, for the test environment whose recipient key is `recipient`.
-    Nothing is written if the scanner finds a survivor (IdentifiersSurvived). Returns the report."""
+    """Anonymize the NDJSON records in `source` (patients/staff/appointments/notes.ndjson, and
+    visit_types, weekly_hours, encounters, allergies, vitals.ndjson where present) into a signed
+    dataset at `out`, for the test environment whose recipient key is `recipient`. Nothing is
+    written if the scanner finds a survivor (IdentifiersSurvived). Returns the report."""
     source = Path(source)
     if not (source / "patients.ndjson").exists():
         raise FileNotFoundError(f"{source} has no patients.ndjson: --from-records takes a directory of "
                                 f"klinika-records/v1 files ({', '.join(f + '.ndjson' for f in RECORD_FILES)})")
-    records, report = anonymize(read_ndjson(source / "patients.ndjson"), read_ndjson(source / "appointments.ndjson"),
-                                read_ndjson(source / "notes.ndjson"), read_ndjson(source / "staff.ndjson"),
-                                k=k, today=today)
-    achieved = report["k_anonymity"]["k_achieved"] or k
-    with DatasetWriter(out, origin="anonymized", recipient=recipient, generator=GENERATOR,
-                       parameters={"k": k, "format": "klinika-records/v1"}, k=achieved, days=days) as writer:
-        for name in RECORD_FILES:
-            writer.add_records(f"{name}.jsonl", (json.loads(json.dumps(r, default=_json_default))
-                                                 for r in records[name]))
-        writer.add_file("report.json", [json.dumps(report, ensure_ascii=False, default=_json_default).encode()])
-        writer.finish(signer)
-    return report
+    records = {name: read_ndjson(source / f"{name}.ndjson") for name in RECORD_FILES
+               if name in LEGACY_FILES or (source / f"{name}.ndjson").exists()}
+    return anonymize_to_dataset(records, out, recipient=recipient, signer=signer, k=k, days=days, today=today)

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from klinika.testdata.scrub import NameLists, Scrubber
 from klinika.testdata.scrub.names import fold
 
-FREE_TEXT = {"notes": ("text",), "appointments": ("reason",)}
+# Free-text fields by record type (a dotted path reaches into a nested object): searched for names
+# in any inflected form, not only the exact source values.
+FREE_TEXT = {"notes": ("text",), "appointments": ("reason", "cancel_reason"),
+             "encounters": ("content.interview", "content.examination", "content.recommendations"),
+             "allergies": ("substance", "reaction"), "visit_types": ("name",)}
 NAME_FIELDS = ("first_name", "last_name")
 _DIGIT_RUN = re.compile(r"\d(?:[ \-()./]{0,2}\d)*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -144,9 +148,16 @@ class Scanner:
             if (first, last) in self.source.full_names or set(_WORD.findall(last)) & self.source.surnames:
                 yield Survivor("NAME", record_type, record_id, "last_name", _mask(record["last_name"]))
         for field_name in FREE_TEXT.get(record_type, ()):
-            text = record.get(field_name) or ""
+            text = _at(record, field_name)
             for finding in self.names.find(text):
                 yield Survivor("NAME", record_type, record_id, field_name, _mask(text[finding.start:finding.end]))
+
+
+def _at(record: Mapping, path: str) -> str:
+    value = record
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, str) else ""
 
 
 def _strings(value, path: str = "") -> Iterable[tuple[str, str]]:
