@@ -241,3 +241,19 @@ def test_plain_records_overlaps_move_with_their_visit_records(clinic):
     assert made["city"] == "Kraków" and made["postal_code"].startswith("31-") and made["street"]
     assert address in (None, made)
     assert desk_address({"voivodeship": "podlaskie"}, "x1") == desk_address({"voivodeship": "podlaskie"}, "x1")
+
+
+def test_a_plain_copy_is_never_loaded(settings, tmp_path):
+    """The benchmark's untransformed copy (origin "copy") is refused before anything is written."""
+    signer = factory(settings)
+    records = clinic_records(patients=10)
+    with DatasetWriter(tmp_path / "copy", origin="copy", recipient=services.new_recipient_key(), generator="tests",
+                       parameters={"clinic_slug": "kopia"}) as writer:
+        for name, rows in records.items():
+            writer.add_records(f"{name}.jsonl", rows)
+        writer.finish(signer)
+    staged = set(services.staging_root().iterdir()) if services.staging_root().exists() else set()
+    with pytest.raises(CommandError, match="loads only synthetic or anonymized data"):
+        call_command("testenv", "load", str(tmp_path / "copy"))
+    assert not Clinic.objects.filter(slug="kopia").exists()
+    assert (set(services.staging_root().iterdir()) if services.staging_root().exists() else set()) == staged

@@ -307,7 +307,7 @@ def copy_clinic_dataset(clinic, out: str | Path, *, recipient: bytes, signer: Si
         export = ClinicExport(clinic, chunk_size=chunk_size, progress=progress)
         staff, patients = export.staff(), export.patients()
         return write_records_dataset(export_files(export, staff, patients), out, recipient=recipient, signer=signer,
-                                     origin="synthetic", generator="klinika-copy/1",
+                                     origin="copy", generator="klinika-copy/1",
                                      parameters={"format": "klinika-records/v1", "copy": True}, days=days)
 
 

@@ -557,7 +557,10 @@ class _Run:
             self.completed = tuple(np.array(values, dtype=np.int64)[order] for values in (hashes, pks, moves))
 
     def _appointment(self, row: dict, calendar: _Calendar, limit: int) -> tuple[dict, int]:
-        visit_type = (self.visit_type_pk.get(row.get("visit_type")) if row.get("visit_type") is not None
+        # A dataset without visit types (the older --from-records files) books every visit as the
+        # default one; with visit types, a reference that does not resolve is the row's error.
+        visit_type = (self.visit_type_pk.get(row.get("visit_type"))
+                      if row.get("visit_type") is not None and self.default_visit_type is None
                       else self.default_visit_type)
         out = {"patient_id": self.patient_pk.get(row.get("patient")),
                "practitioner_id": self.staff_pk.get(row.get("practitioner")), "visit_type_id": visit_type,

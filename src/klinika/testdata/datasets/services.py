@@ -54,6 +54,9 @@ RECIPIENT_DAYS = 30  # an unused recipient key dies after this
 _EVERY_CLINIC = "test-environment guard: every clinic's dataset provenance"
 
 
+LOADABLE_ORIGINS = ("synthetic", "anonymized")
+
+
 class NotProduction(PermissionError):
     """Only production holds the data factory's key."""
 
@@ -246,6 +249,9 @@ def _discard(loaded: LoadedDataset) -> None:
 
 def _load(dataset: Dataset, slug, name, now) -> LoadedDataset:
     manifest, dataset_id = dataset.manifest, dataset.dataset_id
+    if manifest.get("origin") not in LOADABLE_ORIGINS:
+        raise DatasetRefused(f"Dataset {dataset_id} is a {manifest.get('origin')!r} dataset: a test environment "
+                             f"loads only synthetic or anonymized data ({', '.join(LOADABLE_ORIGINS)}).")
     if manifest.get("source_root_fingerprint") == provider().fingerprint():
         raise DatasetRefused("Production root key: this instance runs with the root key of the production "
                              "instance that signed the dataset. A test environment has a root key of its own: "
