@@ -1,4 +1,5 @@
-"""Bulk import of e-documents issued elsewhere: the form rules for the day of issue, an honest status, bad rows named."""
+"""Bulk import of e-documents issued elsewhere: the form rules for the day of issue, an honest status, bad rows
+named."""
 import datetime
 
 import pytest

@@ -286,12 +286,23 @@ def _appointments(practitioners, week, away, visit_types, pool, start, today, se
             first = datetime.datetime.combine(day, block[0], tzinfo=zone)
             for slot in taken.tolist():
                 starts_at = first + datetime.timedelta(minutes=SLOT_MINUTES * slot)
-                row = _visit(rng.random(6), starts_at, cut, doctor.pk, int(pool.pk[who[int(rng.integers(len(who)))]]),
-                             visit_types)
+                patient = _born_by(rng, pool, who, np.datetime64(day, "D"))
+                if patient is None:
+                    continue
+                row = _visit(rng.random(6), starts_at, cut, doctor.pk, int(pool.pk[patient]), visit_types)
                 report.statuses[row["status"]] = report.statuses.get(row["status"], 0) + 1
                 yield row
     if progress:
         progress("appointments", total_days, total_days)
+
+
+def _born_by(rng, pool, who, day, tries: int = 20) -> int | None:
+    """One of `who` already born on `day` (candidates go by year of birth: a baby of this year may come later)."""
+    for _try in range(tries):
+        patient = int(who[int(rng.integers(len(who)))])
+        if pool.birth[patient] <= day:
+            return patient
+    return None
 
 
 def _slots(block) -> int:

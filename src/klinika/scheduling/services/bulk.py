@@ -1,4 +1,5 @@
-"""Bulk import of schedules (weekly hours, leave) and appointments, history included: the path real imports and the generator share.
+"""Bulk import of schedules (weekly hours, leave) and appointments, history included: the path real imports
+and the generator share.
 
 History goes in as it happened: past appointments with their real dates, their booking moment
 (created_at) and their end state (completed, no-show, cancelled), in one insert; nothing is

@@ -81,7 +81,8 @@ CLARITHROMYCIN = Drug("Clarithromycinum", "500 mg", ("1 tabletka co 12 godzin pr
 CEFUROXIME = Drug("Cefuroximum", "500 mg", ("1 tabletka co 12 godzin przez 7 dni",))
 NITROFURANTOIN = Drug("Nitrofurantoinum", "100 mg", ("1 tabletka 2 x dziennie przez 5 dni",))
 PARACETAMOL = Drug("Paracetamolum", "500 mg", ("1-2 tabletki do 4 x dziennie przy bólu lub gorączce",))
-IBUPROFEN = Drug("Ibuprofenum", "400 mg", ("1 tabletka do 3 x dziennie po posiłku", "1 tabl. doraźnie, max 3 x dziennie"))
+IBUPROFEN = Drug("Ibuprofenum", "400 mg", ("1 tabletka do 3 x dziennie po posiłku",
+                                           "1 tabl. doraźnie, max 3 x dziennie"))
 METAMIZOLE = Drug("Metamizolum natricum", "500 mg", ("1 tabletka doraźnie przy silnym bólu, max 4 x dziennie",))
 CETIRIZINE = Drug("Cetirizinum", "10 mg", ("1 tabletka wieczorem",))
 DESLORATADINE = Drug("Desloratadinum", "5 mg", ("1 tabletka raz dziennie",))
@@ -442,7 +443,8 @@ def vitals(rng: np.random.Generator, condition: Condition, sex: str, age_years: 
     values = {}
     child = age_years < 18
     if (child and draws[0] < 0.6) or (not child and draws[0] < 0.75):
-        values["pulse"] = int(np.clip(_pulse(age_years) + 9 * normal[0] + (12 if condition.fever else 0), 45, 180))
+        mean, low, high = _pulse(age_years)
+        values["pulse"] = int(np.clip(mean + 9 * normal[0] + (12 if condition.fever else 0), low, high))
     if (not child and draws[0] < 0.75) or (child and age_years >= 3 and draws[1] < 0.3):
         systolic, diastolic = _blood_pressure(age_years, sex, condition, normal[1], normal[2])
         values["bp_systolic"], values["bp_diastolic"] = systolic, diastolic
@@ -458,14 +460,15 @@ def vitals(rng: np.random.Generator, condition: Condition, sex: str, age_years: 
     return values
 
 
-def _pulse(age: float) -> float:
+def _pulse(age: float) -> tuple[float, int, int]:
+    """Mean resting pulse for the age, and the range a measurement is kept in."""
     if age < 1:
-        return 130
+        return 130, 100, 180
     if age < 6:
-        return 105
+        return 105, 80, 150
     if age < 12:
-        return 90
-    return 74 if age < 60 else 72
+        return 90, 65, 130
+    return (74 if age < 60 else 72), 48, 125
 
 
 def _blood_pressure(age, sex, condition, z1, z2) -> tuple[int, int]:
@@ -485,8 +488,8 @@ def _blood_pressure(age, sex, condition, z1, z2) -> tuple[int, int]:
 
 def _size(age, sex, z1, z2) -> tuple[float, float]:
     if age < 18:
-        height = float(np.interp(age, GROWTH_AGES, HEIGHT[sex])) * (1 + 0.04 * np.clip(z1, -2.5, 2.5))
-        weight = float(np.interp(age, GROWTH_AGES, WEIGHT[sex])) * (1 + 0.12 * np.clip(z2, -2.5, 2.5))
+        height = float(np.interp(age, GROWTH_AGES, HEIGHT[sex])) * (1 + 0.04 * np.clip(z1, -2, 2))
+        weight = float(np.interp(age, GROWTH_AGES, WEIGHT[sex])) * (1 + 0.12 * np.clip(z2, -2, 2.5))
     else:
         mean, sd = ADULT_HEIGHT[sex]
         height = mean - 0.05 * max(age - 60, 0) + sd * float(np.clip(z1, -3, 3))

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  practitioners {report.practitioners}, weekly hours {report.hours}, "
                           f"patients {report.patients}, appointments {report.appointments} ({statuses}), "
                           f"signed visit records {report.encounters}")
-        self.stdout.write(f"  leave periods {report.leave}, allergies {report.allergies}, measurements {report.vitals}, "
+        self.stdout.write(f"  leave periods {report.leave}, allergies {report.allergies}, "
+                          f"measurements {report.vitals}, "
                           f"e-prescriptions {report.prescriptions}, e-referrals {report.referrals}, "
                           f"e-sick-leaves {report.sick_leaves} (imported history: not sent to P1 or ZUS)")
