@@ -197,10 +197,13 @@ def _patients(clinic, n, seed, today, batch_size, progress, report) -> _Pool:
         if progress:
             progress("patients", done, n)
     report.patients = done
+    pk = np.concatenate(pks) if pks else np.empty(0, np.int64)
     birth = np.concatenate(birth) if birth else np.empty(0, "datetime64[D]")
-    return _Pool(np.concatenate(pks) if pks else np.empty(0, np.int64),
-                 birth.astype("datetime64[Y]").astype(np.int16) + 1970,
-                 np.concatenate(male) if male else np.empty(0, bool), birth)
+    male = np.concatenate(male) if male else np.empty(0, bool)
+    # In pk order, so a patient is found by binary search (the import stores a guardian before their ward,
+    # so pks do not follow the generator's order).
+    order = np.argsort(pk, kind="stable")
+    return _Pool(pk[order], birth[order].astype("datetime64[Y]").astype(np.int16) + 1970, male[order], birth[order])
 
 
 def _age(birth: np.datetime64, day: datetime.date) -> int:
