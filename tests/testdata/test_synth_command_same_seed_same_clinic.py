@@ -1,10 +1,12 @@
-"""`klinika synth`: the same seed gives the same clinic (compared decrypted), another seed another one."""
+"""`klinika synth`: the same seed gives the same clinic (compared decrypted: people, schedules, leave, visits,
+measurements, allergies, e-documents), another seed another one."""
 import pytest
 from django.utils import timezone
 
+from klinika.edocs.models import Prescription, Referral, SickLeave
 from klinika.patients.models import Patient
-from klinika.records.models import Encounter
-from klinika.scheduling.models import Appointment, WeeklyAvailability
+from klinika.records.models import Allergy, Encounter, VitalSigns
+from klinika.scheduling.models import Appointment, AvailabilityException, WeeklyAvailability
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context
 from tests.testdata.synth_clinic_support import synth
@@ -32,6 +34,13 @@ def decrypted(clinic) -> dict:
                              for a in Appointment.objects.order_by("pk")],
             "records": [(e.appointment.starts_at, e.signed_at, e.current.content)
                         for e in Encounter.objects.select_related("appointment", "current").order_by("pk")],
+            "leave": [(staff_order[e.practitioner_id], e.starts_at, e.ends_at, e.note)
+                      for e in AvailabilityException.objects.order_by("pk")],
+            "allergies": [(order[a.patient_id], a.substance, a.reaction, a.severity, a.recorded_at)
+                          for a in Allergy.objects.order_by("pk")],
+            "vitals": [(order[v.patient_id], v.values, v.recorded_at) for v in VitalSigns.objects.order_by("pk")],
+            "documents": [(d.number, d.status, order[d.patient_id], d.signed_at, d.content)
+                          for model in (Prescription, Referral, SickLeave) for d in model.objects.order_by("pk")],
         }
 
 
@@ -39,6 +48,7 @@ def test_the_same_seed_gives_the_same_clinic_and_another_seed_another():
     first = decrypted(synth("Przychodnia Pierwsza", seed=5, patients=150))
     second = decrypted(synth("Przychodnia Druga", seed=5, patients=150))
     assert len(first["patients"]) == 150 and len(first["appointments"]) > 100 and len(first["records"]) > 50
+    assert first["leave"] and first["allergies"] and first["vitals"] and first["documents"]
     assert first == second
     other = decrypted(synth("Przychodnia Trzecia", seed=6, patients=150))
     assert other["patients"] != first["patients"] and other["appointments"] != first["appointments"]

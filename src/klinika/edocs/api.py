@@ -80,14 +80,15 @@ STATUS_DESCRIPTION = (
     "draft: written, not signed · signed: signed in the clinic and WAITING to be sent; the platform (P1 for "
     "rx and ref, ZUS for zla) has not confirmed it, so it is not valid there yet · submitted: the platform "
     "confirmed and registered it (platform_id set) · rejected: the platform refused it (last_error holds its "
-    "reason) · cancelled")
+    "reason) · cancelled · imported: issued outside klinika and imported as history; klinika never sent it "
+    "and claims no platform answer")
 STATUS_TEXT_DESCRIPTION = "the status in words, in the request's language, e.g. \"signed, waiting to be sent to P1\""
 
 
 class DocumentOut(Schema):
     id: int
     number: str
-    status: Literal["draft", "signed", "submitted", "rejected", "cancelled"] = Field(
+    status: Literal["draft", "signed", "submitted", "rejected", "cancelled", "imported"] = Field(
         ..., description=STATUS_DESCRIPTION)
     status_text: str = Field(..., description=STATUS_TEXT_DESCRIPTION)
     platform_id: str = Field(..., description="the platform's id of the document; empty until it confirmed")
@@ -100,7 +101,7 @@ class DocumentOut(Schema):
 class UnitOut(Schema):
     kind: str
     id: int
-    status: Literal["draft", "signed", "submitted", "rejected", "cancelled"] = Field(
+    status: Literal["draft", "signed", "submitted", "rejected", "cancelled", "imported"] = Field(
         ..., description="the unit's status (a package's least advanced document): " + STATUS_DESCRIPTION)
     status_text: str = Field(..., description=STATUS_TEXT_DESCRIPTION)
     access_code: str = Field(..., description="the patient's access code (rx, ref) once the platform has "

@@ -19,6 +19,9 @@ class DocStatus(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     REJECTED = "rejected", _("rejected")
     CANCELLED = "cancelled", _("cancelled")
+    # Issued outside klinika and imported as history (services/bulk.py): klinika never sent it to the
+    # platform and never saw the platform's answer, so it is neither "signed" (waiting) nor "submitted".
+    IMPORTED = "imported", _("imported")
 
 
 class DocKind(models.TextChoices):

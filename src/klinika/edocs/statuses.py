@@ -2,7 +2,9 @@
 
 "signed" means signed in the clinic and waiting for the national platform: nothing is
 registered until P1 (e-prescriptions, e-referrals) or ZUS (e-ZLA) has answered, and only
-then does the access code work. Every place that shows a status (the panel, the API, the
+then does the access code work. "imported" is a document issued outside klinika (a previous
+system's history, or a synthetic clinic's): klinika neither sent it nor saw an answer, so it
+claims neither. Every place that shows a status (the panel, the API, the
 printout, the history) takes its words from here.
 
 Polish adjectives agree with the document: e-recepta (f.) "podpisana", a package of
@@ -26,6 +28,8 @@ _TEXTS = {
         DocStatus.REJECTED: pgettext_lazy("e-prescription status", "rejected by P1"),
         "rejected-because": pgettext_lazy("e-prescription status", "rejected by P1: %(reason)s"),
         DocStatus.CANCELLED: pgettext_lazy("e-prescription status", "cancelled"),
+        DocStatus.IMPORTED: pgettext_lazy("e-prescription status",
+                                          "issued outside klinika (imported history); not sent to P1 by klinika"),
     },
     (DocKind.PRESCRIPTION, True): {
         DocStatus.DRAFT: pgettext_lazy("e-prescriptions status", "draft, not signed"),
@@ -36,6 +40,8 @@ _TEXTS = {
         DocStatus.REJECTED: pgettext_lazy("e-prescriptions status", "rejected by P1"),
         "rejected-because": pgettext_lazy("e-prescriptions status", "rejected by P1: %(reason)s"),
         DocStatus.CANCELLED: pgettext_lazy("e-prescriptions status", "cancelled"),
+        DocStatus.IMPORTED: pgettext_lazy("e-prescriptions status",
+                                          "issued outside klinika (imported history); not sent to P1 by klinika"),
     },
     (DocKind.REFERRAL, False): {
         DocStatus.DRAFT: pgettext_lazy("e-referral status", "draft, not signed"),
@@ -46,6 +52,8 @@ _TEXTS = {
         DocStatus.REJECTED: pgettext_lazy("e-referral status", "rejected by P1"),
         "rejected-because": pgettext_lazy("e-referral status", "rejected by P1: %(reason)s"),
         DocStatus.CANCELLED: pgettext_lazy("e-referral status", "cancelled"),
+        DocStatus.IMPORTED: pgettext_lazy("e-referral status",
+                                          "issued outside klinika (imported history); not sent to P1 by klinika"),
     },
     (DocKind.SICK_LEAVE, False): {
         DocStatus.DRAFT: pgettext_lazy("e-sick-leave status", "draft, not signed"),
@@ -56,6 +64,8 @@ _TEXTS = {
         DocStatus.REJECTED: pgettext_lazy("e-sick-leave status", "rejected by ZUS"),
         "rejected-because": pgettext_lazy("e-sick-leave status", "rejected by ZUS: %(reason)s"),
         DocStatus.CANCELLED: pgettext_lazy("e-sick-leave status", "cancelled"),
+        DocStatus.IMPORTED: pgettext_lazy("e-sick-leave status",
+                                          "issued outside klinika (imported history); not sent to ZUS by klinika"),
     },
 }
 

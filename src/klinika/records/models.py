@@ -139,7 +139,8 @@ class VitalSigns(ClinicOwnedModel):
     encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="vitals")
     values = EncryptedJSONField()
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add, so imported history keeps when it was measured.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="superseded_by")
 
@@ -158,7 +159,7 @@ class Allergy(ClinicOwnedModel):
                                                         ("severe", _("severe"))], blank=True)
     is_active = models.BooleanField(default=True)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)  # as VitalSigns.recorded_at
 
     def encryption_subject_ref(self):
         return self.patient.subject_ref

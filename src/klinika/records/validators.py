@@ -109,6 +109,31 @@ def clean_reason(reason) -> str:
     return reason
 
 
+# ---- allergies --------------------------------------------------------------------------------
+
+SEVERITIES = {"", "mild", "moderate", "severe"}
+SUBSTANCE_MAX, REACTION_MAX = 200, 500
+
+
+def clean_allergy(substance, reaction="", severity="") -> tuple[str, str, str]:
+    """(substance, reaction, severity) as stored: a substance named, lengths within the columns, a known severity."""
+    substance = (substance if isinstance(substance, str) else "").strip()
+    reaction = (reaction if isinstance(reaction, str) else "").strip()
+    severity = (severity if isinstance(severity, str) else "").strip()
+    errors = {}
+    if not substance:
+        errors["substance"] = [_("Name the substance the patient is allergic to.")]
+    elif len(substance) > SUBSTANCE_MAX:
+        errors["substance"] = [_("At most %(max)d characters.") % {"max": SUBSTANCE_MAX}]
+    if len(reaction) > REACTION_MAX:
+        errors["reaction"] = [_("At most %(max)d characters.") % {"max": REACTION_MAX}]
+    if severity not in SEVERITIES:
+        errors["severity"] = [_("Choose mild, moderate or severe.")]
+    if errors:
+        raise ValidationError(errors)
+    return substance, reaction, severity
+
+
 # ---- vital signs ------------------------------------------------------------------------------
 
 # name: (lowest, highest, decimals allowed, label, unit as shown after a number). Ranges are what a living patient can

@@ -297,7 +297,13 @@ def cancel_document(user, kind, document_id, reason: str = "error"):
     return document
 
 
+IMPORTED_MESSAGE = gettext_lazy("This document was issued outside klinika and imported as history; cancel or "
+                                "correct it where it was issued.")
+
+
 def _check_cancellable(kind, document):
+    if document.status == DocStatus.IMPORTED:
+        raise ValidationError({"__all__": str(IMPORTED_MESSAGE)})
     if document.status == DocStatus.CANCELLED:
         raise ValidationError({"__all__": _("This document is already cancelled.")})
     if document.status == DocStatus.REJECTED:
@@ -315,6 +321,8 @@ def reissue_sick_leave(user, sick_leave_id, *, data, reason: str = "error") -> S
         raise ValidationError({"__all__": _("This e-ZLA was already reissued.")})
     if old.status == DocStatus.DRAFT:
         raise ValidationError({"__all__": _("A draft is not reissued: discard it and write a new one.")})
+    if old.status == DocStatus.IMPORTED:
+        raise ValidationError({"__all__": str(IMPORTED_MESSAGE)})
     if old.status == DocStatus.REJECTED:
         raise ValidationError({"__all__": _("The platform rejected this e-ZLA; write a new one instead.")})
     issuer(user)
@@ -377,7 +385,8 @@ class Unit:
     @property
     def status(self) -> str:
         present = {d.status for d in self.documents}
-        for status in (DocStatus.DRAFT, DocStatus.SIGNED, DocStatus.SUBMITTED, DocStatus.REJECTED):
+        for status in (DocStatus.DRAFT, DocStatus.SIGNED, DocStatus.SUBMITTED, DocStatus.REJECTED,
+                       DocStatus.IMPORTED):
             if status in present:
                 return status
         return DocStatus.CANCELLED

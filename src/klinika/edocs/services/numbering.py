@@ -29,6 +29,20 @@ def next_number(kind: str, *, year: int | None = None) -> str:
     return f"{PREFIX[kind]}-{year}-{sequence.last_value:06d}"
 
 
+def take_numbers(kind: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers of one kind and year at once, under one lock (a bulk import of history)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take_numbers() must run inside the transaction that saves the documents")
+    if count <= 0:
+        return []
+    kind = DocKind(kind)
+    sequence = _locked_sequence(kind, year)
+    first = sequence.last_value + 1
+    sequence.last_value += count
+    sequence.save(update_fields=["last_value"])
+    return [f"{PREFIX[kind]}-{year}-{n:06d}" for n in range(first, first + count)]
+
+
 def _locked_sequence(kind, year) -> NumberSequence:
     sequence = NumberSequence.objects.select_for_update().filter(kind=kind, year=year).first()
     if sequence is None:

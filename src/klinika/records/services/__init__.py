@@ -260,27 +260,17 @@ def vitals_row(user, patient: Patient, vitals_id) -> VitalSigns | None:
 
 # ---- allergies -------------------------------------------------------------------------------
 
-SEVERITIES = {"", "mild", "moderate", "severe"}
-
-
 def add_allergy(user, patient_id, *, substance: str, reaction: str = "", severity: str = "") -> Allergy:
     require(user, "records.allergies")
-    substance = (substance if isinstance(substance, str) else "").strip()
-    reaction = (reaction if isinstance(reaction, str) else "").strip()
-    severity = (severity if isinstance(severity, str) else "").strip()
-    errors = {}
-    if not substance:
-        errors["substance"] = [_("Name the substance the patient is allergic to.")]
-    elif len(substance) > 200:
-        errors["substance"] = [_("At most %(max)d characters.") % {"max": 200}]
-    if len(reaction) > 500:
-        errors["reaction"] = [_("At most %(max)d characters.") % {"max": 500}]
-    if severity not in SEVERITIES:
-        errors["severity"] = [_("Choose mild, moderate or severe.")]
+    try:
+        substance, reaction, severity = validators.clean_allergy(substance, reaction, severity)
+        errors = None
+    except ValidationError as error:
+        errors = error
     with transaction.atomic():
         patient = get_object_or_404(Patient.objects, pk=as_pk(patient_id))
         if errors:
-            raise ValidationError(errors)
+            raise errors
         allergy = Allergy(patient=patient, substance=substance, reaction=reaction, severity=severity,
                           recorded_by=user)
         allergy.save()

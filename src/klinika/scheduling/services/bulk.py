@@ -1,4 +1,5 @@
-"""Bulk import of schedules and appointments, history included: the path real imports and the generator share.
+"""Bulk import of schedules (weekly hours, leave) and appointments, history included: the path real imports
+and the generator share.
 
 History goes in as it happened: past appointments with their real dates, their booking moment
 (created_at) and their end state (completed, no-show, cancelled), in one insert; nothing is
@@ -24,7 +25,14 @@ from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, pr
 from klinika.crypto import keystore
 from klinika.inputs import calendar_date
 from klinika.patients.models import Patient
-from klinika.scheduling.models import TIME_HOLDING, Appointment, AppointmentStatus, VisitType, WeeklyAvailability
+from klinika.scheduling.models import (
+    TIME_HOLDING,
+    Appointment,
+    AppointmentStatus,
+    AvailabilityException,
+    VisitType,
+    WeeklyAvailability,
+)
 from klinika.scheduling.services import CANCEL_REASON_MAX, REASON_MAX, is_overlap_error, parse_moment
 from klinika.scheduling.services.setup import SLOT_MINUTES, VISIT_MINUTES, time_of_day, whole_number_in
 from klinika.staff.models import Practitioner
@@ -149,6 +157,60 @@ def _hours_overlap(a: WeeklyAvailability, b: WeeklyAvailability) -> bool:
     return (a.practitioner_id == b.practitioner_id and a.weekday == b.weekday
             and a.start_time < b.end_time and b.start_time < a.end_time
             and a.valid_from <= (b.valid_until or far) and b.valid_from <= (a.valid_until or far))
+
+
+# ---- leave and extra hours ---------------------------------------------------------------------
+
+NOTE_MAX = 200
+
+
+def import_exceptions(clinic, rows: Iterable[dict], *, actor: Actor, chunk_size: int = CHUNK) -> BulkResult:
+    """rows: practitioner_id, kind ("unavailable": leave, no slots; "extra": more hours), starts_at, ends_at,
+    and optionally note, slot_minutes and visit_type_ids (extra hours). The rules of setup.add_exception."""
+    def one_chunk(clinic, chunk, first, result):
+        practitioners = set(Practitioner.objects.filter(
+            pk__in={row.get("practitioner_id") for row in chunk}).values_list("pk", flat=True))
+        visit_types = set(VisitType.objects.values_list("pk", flat=True))
+        problems, items, types = [], [], []
+        for i, row in enumerate(chunk, start=first):
+            try:
+                items.append(_clean_exception(clinic, row, practitioners, visit_types))
+            except ValidationError as error:
+                problems.extend(problems_of(error, i))
+                continue
+            types.append(row.get("visit_type_ids") or [])
+        if problems:
+            raise ImportRejected(problems)
+        AvailabilityException.objects.bulk_create(items)
+        through = AvailabilityException.visit_types.through
+        through.objects.bulk_create([through(availabilityexception_id=e.pk, visittype_id=t)
+                                     for e, ids in zip(items, types, strict=True) for t in dict.fromkeys(ids)])
+        record_many(Action.CREATE, [("availability-exception", e.pk, None) for e in items], reason=IMPORTED,
+                    clinic_id=clinic.id, actor=actor)
+        result.count += len(items)
+        result.ids.extend(e.pk for e in items)
+
+    return _run(clinic, rows, chunk_size, one_chunk)
+
+
+def _clean_exception(clinic, row, practitioners, visit_types) -> AvailabilityException:
+    if row.get("practitioner_id") not in practitioners:
+        raise ValidationError({"practitioner": _("Choose a practitioner of this clinic.")})
+    kind = row.get("kind")
+    if kind not in AvailabilityException.Kind.values:
+        raise ValidationError({"kind": _("Choose leave or extra hours.")})
+    starts_at, ends_at = _moment(row.get("starts_at"), "starts_at"), _moment(row.get("ends_at"), "ends_at")
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The end must be after the start.")})
+    slot = row.get("slot_minutes")
+    slot = whole_number_in(slot, "slot_minutes", SLOT_MINUTES) if slot not in (None, "") else None
+    if not set(row.get("visit_type_ids") or []) <= visit_types:
+        raise ValidationError({"visit_types": _("Choose the visit types offered in these hours.")})
+    note = str(row.get("note") or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": _("The note may have at most %(max)d characters.") % {"max": NOTE_MAX}})
+    return AvailabilityException(clinic=clinic, practitioner_id=row["practitioner_id"], kind=kind,
+                                 starts_at=starts_at, ends_at=ends_at, slot_minutes=slot, note=note)
 
 
 # ---- appointments ------------------------------------------------------------------------------

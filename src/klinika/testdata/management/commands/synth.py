@@ -7,8 +7,9 @@ from klinika.testdata.synth_clinic import build_clinic
 
 
 class Command(BaseCommand):
-    help = ("Create a synthetic clinic (generated people only): practitioners with weekly hours, patients, "
-            "and appointments over the past years and the next weeks, through the bulk import services.")
+    help = ("Create a synthetic clinic (generated people only): practitioners with weekly hours and leave, "
+            "patients with allergies, appointments over the past years and the next weeks, signed visit records "
+            "with measurements, e-prescriptions, e-referrals and sick leaves, through the bulk import services.")
 
     def add_arguments(self, parser):
         parser.add_argument("--clinic", required=True, help="the new clinic's name")
@@ -43,3 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  practitioners {report.practitioners}, weekly hours {report.hours}, "
                           f"patients {report.patients}, appointments {report.appointments} ({statuses}), "
                           f"signed visit records {report.encounters}")
+        self.stdout.write(f"  leave periods {report.leave}, allergies {report.allergies}, "
+                          f"measurements {report.vitals}, "
+                          f"e-prescriptions {report.prescriptions}, e-referrals {report.referrals}, "
+                          f"e-sick-leaves {report.sick_leaves} (imported history: not sent to P1 or ZUS)")
