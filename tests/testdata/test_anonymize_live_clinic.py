@@ -50,7 +50,8 @@ def test_no_source_value_is_anywhere_in_the_dataset(anonymized):
     assert len(planted["amended"]) == 4
     assert sum("[PESEL]" in e["content"]["interview"] for e in records["encounters"]) >= 1
     assert sum("[" in a["reaction"] for a in records["allergies"]) == len(records["allergies"]) >= 1
-    assert report["scanner"] == {"survivors": 0} and report["counts"]["free_text_findings"] >= 4 * 3
+    assert report["scanner"] == {"survivors": 0, "production_blind_indexes": {"clinics": ["jawna"], "survivors": 0}}
+    assert report["counts"]["free_text_findings"] >= 4 * 3
 
 
 def test_every_reference_resolves_inside_the_dataset(anonymized):
@@ -93,6 +94,12 @@ def test_every_quasi_identifier_group_has_k_members(anonymized):
     assert all("street" not in p["address"] and "building" not in p["address"] for p in patients)
     assert sum(bool(p["diagnoses"]) for p in source["patients"]) > 50  # diagnoses were exported for k-anonymity
     assert {"patients", "appointments", "visit records", "allergies", "vitals"} <= set(steps)
+    # A rare code left in a visit record would undo its coarsening on the patient record.
+    released = {c for e in records_of(content)["encounters"] for c in (d["code"] for d in e["content"]["diagnoses"])}
+    if k["fields"]["diagnoses"] == "rare codes as such":
+        assert report["counts"]["rare_codes_replaced"] == 0
+    else:
+        assert released.isdisjoint(rare), released & rare  # replaced by a stand-in, or gone with its patient
 
 
 def test_nothing_is_written_or_signed_while_an_identifier_survives(tmp_path, monkeypatch):
@@ -111,4 +118,23 @@ def test_nothing_is_written_or_signed_while_an_identifier_survives(tmp_path, mon
     assert {("PESEL", "encounters", "content.interview"), ("EMAIL", "allergies", "reaction"),
             ("NAME", "allergies", "reaction")} <= kinds
     assert "No dataset was produced" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_production_scan_refuses_on_its_own(tmp_path, monkeypatch):
+    """With scrubbing and the anonymizer's own scanner both switched off, the check against
+    production's blind indexes and the clinic's names still finds the planted identifiers, and
+    nothing is written."""
+    from klinika.testdata.anonymize import IdentifiersSurvived
+    from klinika.testdata.anonymize.pipeline import Anonymizer
+
+    clinic, _planted = build()
+    monkeypatch.setattr(Anonymizer, "_scrub", lambda self, text, person, days: text)
+    monkeypatch.setattr(Anonymizer, "_check", lambda self, record_type, record: record)
+    signer, recipient = factory_and_recipient()
+    with pytest.raises(IdentifiersSurvived) as refused:
+        anonymize_clinic(clinic, tmp_path / "anon.tar", recipient=recipient.public_key().public_bytes_raw(),
+                         signer=signer)
+    kinds = {(s.kind, s.record_type) for s in refused.value.survivors}
+    assert {("PESEL", "encounters"), ("NAME", "allergies")} <= kinds, kinds
     assert list(tmp_path.iterdir()) == []

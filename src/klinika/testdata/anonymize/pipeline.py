@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from django.utils.text import slugify
 
-from klinika.testdata.anonymize.generalise import KAnonymity, generalise_address
+from klinika.testdata.anonymize.generalise import KAnonymity, generalise_address, icd10_chapter
 from klinika.testdata.anonymize.pseudonyms import Pseudonyms
 from klinika.testdata.anonymize.scanner import Scanner, SourceIdentifiers, Survivor
 from klinika.testdata.anonymize.secret import RunSecret
@@ -96,7 +96,9 @@ class Anonymizer:
                        "weekly_hours": 0, "encounters": 0, "allergies": 0, "vitals": 0,
                        "appointments_dropped": 0, "notes_dropped": 0, "encounters_dropped": 0,
                        "allergies_dropped": 0, "vitals_dropped": 0, "guardian_links_cut": 0,
-                       "free_text_findings": 0}
+                       "free_text_findings": 0, "rare_codes_replaced": 0}
+        self.quasi = None
+        self.code_stand_ins: dict[str, str] = {}
 
     def close(self) -> None:
         self.secret.destroy()
@@ -172,6 +174,7 @@ class Anonymizer:
                                            generalise_address(person), person.get("diagnoses"),
                                            record["document_country"])
         suppressed, report = quasi.solve()
+        self.quasi = quasi
         out = []
         for person in self.patients:
             pid = person["id"]
@@ -288,9 +291,42 @@ class Anonymizer:
                 "started_at": shift(e.get("started_at"), days), "signed_at": shift(e.get("signed_at"), days),
                 "content": {
                     **{name: self._scrub(content.get(name) or "", person, days) for name in ENCOUNTER_TEXT},
-                    "diagnoses": [{"code": _code(d), "main": bool(d.get("main")) if isinstance(d, Mapping) else False}
-                                  for d in content.get("diagnoses") or () if _code(d)],
+                    "diagnoses": self._released_diagnoses(content.get("diagnoses") or ()),
                     "procedures": [{"code": _code(p)} for p in content.get("procedures") or () if _code(p)]}})
+
+    def _stand_in(self, code: str) -> str:
+        """The code a rare one is released as in visit records, where a chapter name cannot go (the
+        visit form takes codes from the code list): the commonest code of its ICD-10 chapter that is
+        not rare itself, else the commonest code of all. The visit keeps its place in the
+        statistics of its chapter; the rare code no longer singles its patient out."""
+        if code not in self.code_stand_ins:
+            counts = self.quasi.code_counts
+            common = [(n, c) for c, n in counts.items() if n >= self.quasi.rare_below]
+            chapter = icd10_chapter(code)
+            same = [(n, c) for n, c in common if icd10_chapter(c) == chapter]
+            self.code_stand_ins[code] = max(same or common or [(0, code)])[1]
+        return self.code_stand_ins[code]
+
+    def _released_diagnoses(self, diagnoses) -> list[dict]:
+        """Diagnosis codes as the patient records release them: while k-anonymity keeps rare codes
+        as such (level 0) they are part of every group's key and stay; once it coarsened them, a
+        rare code left in a visit record would undo that, so it is replaced by its stand-in."""
+        coarsened = self.quasi is not None and self.quasi.levels["diagnoses"] >= 1
+        out, seen = [], {}
+        for entry in diagnoses:
+            code = _code(entry)
+            if not code:
+                continue
+            main = bool(entry.get("main")) if isinstance(entry, Mapping) else False
+            if coarsened and self.quasi.code_counts[code.upper()] < self.quasi.rare_below:
+                code = self._stand_in(code.upper())
+                self.counts["rare_codes_replaced"] += 1
+            if code in seen:  # a stand-in equal to another code of the visit: one entry, main if either was
+                out[seen[code]]["main"] = out[seen[code]]["main"] or main
+                continue
+            seen[code] = len(out)
+            out.append({"code": code, "main": main})
+        return out
 
     def allergies_out(self, allergies: Iterable[Mapping]) -> Iterable[dict]:
         for a in allergies:

@@ -298,6 +298,10 @@ class ProductionScanner:
                 survivors.extend(self._chunk(record_type, chunk))
         return survivors
 
+    def survivors_in(self, record_type: str, chunk: list[dict]) -> list[Survivor]:
+        """The survivors in one chunk of records of one file (the anonymizer scans as it writes)."""
+        return self._chunk(record_type, chunk)
+
     def _chunk(self, record_type: str, chunk: list[dict]) -> list[Survivor]:
         occurrences: list[tuple[str, str, str, str]] = []  # kind, value, record id, field
         survivors: list[Survivor] = []

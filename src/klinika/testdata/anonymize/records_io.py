@@ -3,19 +3,25 @@ and records written into a signed dataset container: anonymized (`anonymize_to_d
 they are (`write_records_dataset`, which both use: the benchmark's plain copy goes through it too).
 """
 import datetime
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import orjson
 
-from klinika.testdata.anonymize.pipeline import FILES, Anonymizer, anonymized_files, run_report
+from klinika.testdata.anonymize.pipeline import FILES, Anonymizer, IdentifiersSurvived, anonymized_files, run_report
+from klinika.testdata.anonymize.production_scan import ProductionScanner
 from klinika.testdata.anonymize.secret import RunSecret
+from klinika.testdata.anonymize.statistics import Statistics, compare
 from klinika.testdata.datasets.container import DatasetWriter, Signer
 
 RECORD_FILES = FILES
 LEGACY_FILES = ("patients", "appointments", "notes", "staff")  # always in a --from-records dataset
 GENERATOR = "klinika-anonymize/1"
+SCAN_CHUNK = 2000
+STATISTICS_OF = {"staff": "add_staff", "patients": "add_patient", "appointments": "add_appointment",
+                 "encounters": "add_encounter"}
 
 
 def _json_default(value):
@@ -79,22 +85,57 @@ def write_records_dataset(records_by_file: Mapping[str, Iterable[Mapping]], out:
     return counts
 
 
+def _tapped(records: Iterable[Mapping], name: str, stats: Statistics) -> Iterator[Mapping]:
+    """`records` as they are, each also counted into `stats` as it passes."""
+    add = getattr(stats, STATISTICS_OF.get(name, ""), None)
+    for record in records:
+        if add is not None:
+            add(record)
+        yield record
+
+
+def _scanned(records: Iterable[Mapping], name: str, scanner: ProductionScanner, found: list) -> Iterator[Mapping]:
+    """`records` as they are, checked chunk by chunk against production's blind indexes and name
+    lists as they pass (what `klinika testenv scan` does to a finished dataset)."""
+    iterator = iter(records)
+    while chunk := list(itertools.islice(iterator, SCAN_CHUNK)):
+        found.extend(scanner.survivors_in(name, chunk))
+        yield from chunk
+
+
 def anonymize_to_dataset(source: Mapping[str, Iterable[Mapping]], out: str | Path, *, recipient: bytes,
                          signer: Signer, k: int = 5, days: int = 30, today: datetime.date | None = None,
-                         other_people: Iterable[Mapping] = (), secret: RunSecret | None = None) -> dict:
+                         other_people: Iterable[Mapping] = (), secret: RunSecret | None = None,
+                         production_scanner: ProductionScanner | None = None) -> dict:
     """Anonymize klinika-records/v1 `source` ({file name: records}; patients and staff required,
     the others streamed) into a signed dataset at `out`. Every record is scanned as it is made;
     if any source identifier survived, IdentifiersSurvived is raised and the dataset is removed
-    before anything is signed. The run secret dies when this returns. Returns the report."""
+    before anything is signed. With `production_scanner` (a live clinic's run), every record is
+    also checked against production's blind indexes and name lists, with the same refusal. The
+    run secret dies when this returns. Returns the report, which also compares the statistics
+    of the source and of the dataset (`statistics.compare`)."""
+    today = today or datetime.date.today()
+    source_stats, dataset_stats = Statistics(today), Statistics(today)
+    source = {name: _tapped(records, name, source_stats) for name, records in source.items()}
     run = Anonymizer(source.get("patients") or (), source.get("staff") or (), k=k, today=today, secret=secret,
                      other_people=other_people)
+    found: list = []
     try:
         files, k_report = anonymized_files(run, source)
+        files = {name: _tapped(records, name, dataset_stats) for name, records in files.items()}
+        if production_scanner is not None:
+            files = {name: _scanned(records, name, production_scanner, found) for name, records in files.items()}
         achieved = k_report["k_achieved"] or k
         result = {}
 
         def report(counts: dict) -> dict:
             result.update(run_report(run, k_report))
+            if found:
+                raise IdentifiersSurvived(found)
+            if production_scanner is not None:
+                result["scanner"]["production_blind_indexes"] = {
+                    "clinics": [c.slug for c in production_scanner.clinics], "survivors": 0}
+            result["statistics"] = compare(source_stats.summary(), dataset_stats.summary())
             return result
 
         write_records_dataset(files, out, recipient=recipient, signer=signer, origin="anonymized",

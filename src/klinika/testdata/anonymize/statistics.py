@@ -6,8 +6,11 @@ Records are klinika-records/v1 (dates as date/datetime or ISO strings). One pass
 Statistics takes records one at a time and keeps counters only (a few numbers per patient).
 
 Tolerances, and why they are what they are:
-- age/sex structure (shares per sex and ten-year band): total variation distance at most 0.05:
-  birth dates move by at most 180 days and k-anonymity suppresses a few patients;
+- age/sex structure (shares per sex and ten-year band): total variation distance at most
+  0.03 + 1/sqrt(patients): k-anonymity suppresses a few patients (at most 1 % unless its last
+  step is reached), and birth dates move by up to 180 days, so about one person in ten near a
+  band's edge crosses it; the crossings cancel on average, and what is left is noise that
+  shrinks as 1/sqrt(n) (0.071 for 600 patients, 0.033 for 100,000);
 - visits per patient (completed visits over patients): within 5 %;
 - appointment lead time (days from booking to visit; median and 90th percentile): within 1 day:
   booking and visit move by the same per-patient offset, so only suppression can move it;
@@ -17,6 +20,7 @@ Tolerances, and why they are what they are:
   may be generalised or dropped with their patients; the common ones must survive.
 """
 import datetime
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -24,7 +28,7 @@ import numpy as np
 
 BAND_YEARS = 10
 TOP = 5
-TOLERANCES = {"age_sex_tvd": 0.05, "visits_per_patient_rel": 0.05, "lead_time_days": 1.0, "no_show_rate": 0.01,
+TOLERANCES = {"age_sex_tvd": 0.03, "visits_per_patient_rel": 0.05, "lead_time_days": 1.0, "no_show_rate": 0.01,
               "top_diagnoses_shared": 4, "top_diagnosis_share": 0.03}
 
 
@@ -130,6 +134,7 @@ def compare(source: dict, dataset: dict) -> dict:
     """Each statistic of the source and of the dataset, how far it moved, its tolerance, and whether it held."""
     keys = set(source["age_sex"]) | set(dataset["age_sex"])
     tvd = sum(abs(source["age_sex"].get(k, 0) - dataset["age_sex"].get(k, 0)) for k in keys) / 2
+    tvd_tolerance = round(TOLERANCES["age_sex_tvd"] + 1 / math.sqrt(max(source["patients"], 1)), 4)
     visits_rel = (abs(dataset["visits_per_patient"] - source["visits_per_patient"])
                   / max(source["visits_per_patient"], 1e-9))
     lead = {q: abs(dataset["lead_time_days"][q] - source["lead_time_days"][q]) for q in ("median", "p90")}
@@ -143,8 +148,7 @@ def compare(source: dict, dataset: dict) -> dict:
                                 "held": len(shared) >= min(TOLERANCES["top_diagnoses_shared"], len(top))
                                 and worst <= TOLERANCES["top_diagnosis_share"]}
     result = {
-        "age_sex": {"total_variation": round(tvd, 4), "tolerance": TOLERANCES["age_sex_tvd"],
-                    "held": tvd <= TOLERANCES["age_sex_tvd"]},
+        "age_sex": {"total_variation": round(tvd, 4), "tolerance": tvd_tolerance, "held": tvd <= tvd_tolerance},
         "visits_per_patient": {"source": round(source["visits_per_patient"], 3),
                                "dataset": round(dataset["visits_per_patient"], 3),
                                "relative_change": round(visits_rel, 4),
