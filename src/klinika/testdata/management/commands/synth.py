@@ -1,8 +1,13 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from klinika.bulk import ImportRejected
-from klinika.lifecycle.services import ClinicExists
+from klinika.lifecycle.services import ClinicExists, shred_clinic
+from klinika.testdata.datasets import services
+from klinika.testdata.datasets.container import DatasetRefused, unb64
+from klinika.testdata.export import synthetic_clinic_dataset
 from klinika.testdata.synth_clinic import build_clinic
 
 
@@ -18,10 +23,16 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=float, default=1.0, help="years of appointment history")
         parser.add_argument("--seed", type=int, required=True, help="the same seed gives the same clinic")
         parser.add_argument("--batch-size", type=int, default=10_000, help="patients generated per batch")
+        parser.add_argument("--out", metavar="DATASET", help="(production) write the clinic as a signed synthetic "
+                                                             "dataset (directory or .tar), then shred it here")
+        parser.add_argument("--to", metavar="KEY", help="with --out: the test environment's one-time recipient key "
+                                                        "(`klinika testenv recipient-key`)")
+        parser.add_argument("--days", type=int, default=30, help="with --out: the dataset expires after this many days")
 
-    def handle(self, *args, clinic, slug, patients, years, seed, batch_size, **options):
+    def handle(self, *args, clinic, slug, patients, years, seed, batch_size, out, to, days, **options):
         if patients < 0 or not 0 <= years <= 30 or batch_size < 100:
             raise CommandError("--patients must be >= 0, --years between 0 and 30, --batch-size >= 100")
+        dataset = self._dataset_target(out, to, days)
         columns = (TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn())
         with Progress(*columns, disable=not self.stdout.isatty()) as progress:
@@ -39,6 +50,10 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             except ImportRejected as error:
                 raise CommandError(f"generated data was refused (a generator bug): {error}") from None
+            if dataset is not None:
+                signer, recipient = dataset
+                counts = synthetic_clinic_dataset(report, {"patients": patients, "years": years, "seed": seed}, out,
+                                                  recipient=recipient, signer=signer, days=days, progress=advance)
         statuses = ", ".join(f"{name} {count}" for name, count in sorted(report.statuses.items()))
         self.stdout.write(f"synthetic clinic created: {report.clinic.name} ({report.clinic.slug})")
         self.stdout.write(f"  practitioners {report.practitioners}, weekly hours {report.hours}, "
@@ -48,3 +63,29 @@ class Command(BaseCommand):
                           f"measurements {report.vitals}, "
                           f"e-prescriptions {report.prescriptions}, e-referrals {report.referrals}, "
                           f"e-sick-leaves {report.sick_leaves} (imported history: not sent to P1 or ZUS)")
+        if dataset is not None:
+            # The dataset is the product; the clinic it came from is not kept in this instance.
+            shred_clinic(report.clinic, "synthetic clinic written to a dataset")
+            self.stdout.write(f"signed synthetic dataset {out}: " + ", ".join(
+                f"{name} {count}" for name, count in counts.items()) + f"; expires in {days} days; the clinic "
+                f"{report.clinic.slug} is shredded here")
+
+    def _dataset_target(self, out, to, days):
+        """(signer, recipient key) for --out, checked before anything is generated; None without --out."""
+        if out is None and to is None:
+            return None
+        if out is None or to is None:
+            raise CommandError("--out and --to go together: the dataset is written for one test environment's key")
+        if Path(out).exists():
+            raise CommandError(f"{out} exists already: give --out a new path (a dataset is never overwritten)")
+        if days < 1:
+            raise CommandError(f"--days {days}: a dataset lives at least one day")
+        try:
+            recipient = unb64(to, 32)
+        except (ValueError, DatasetRefused):
+            raise CommandError("--to is not a recipient key: give the base64 key `klinika testenv recipient-key` "
+                               "printed in the test environment") from None
+        try:
+            return services.factory_signer(), recipient
+        except services.NotProduction as exc:
+            raise CommandError(str(exc)) from None
