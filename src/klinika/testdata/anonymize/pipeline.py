@@ -17,6 +17,19 @@ STAFF_FIELDS = ("profession", "title", "specialties", "is_active")
 ENCOUNTER_TEXT = ("interview", "examination", "recommendations")
 # Per-patient scrubbers kept at once: the live export streams each patient's records together.
 SCRUBBERS_KEPT = 4096
+# Per record type, the fields every record's value is made here from nothing of the source's: a
+# keyed-HMAC id of another record, or a date shifted and written by `shift` (an ISO date or datetime,
+# or empty). The scanner need not search them; everything else (every free text, every personal
+# field, anything passed through from the source) it does.
+GENERATED = {
+    "appointments": frozenset({"patient", "practitioner", "visit_type", "starts_at", "ends_at", "booked_at",
+                               "cancelled_at"}),
+    "encounters": frozenset({"patient", "appointment", "practitioner", "started_at", "signed_at"}),
+    "allergies": frozenset({"patient", "recorded_at"}),
+    "vitals": frozenset({"patient", "encounter", "recorded_at"}),
+    "notes": frozenset({"patient", "encounter", "written_at"}),
+    "weekly_hours": frozenset({"practitioner", "visit_type_ids"}),
+}
 _TEXT_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
@@ -102,7 +115,7 @@ class Anonymizer:
         self.secret.destroy()
 
     def _check(self, record_type: str, record: dict) -> dict:
-        self.survivors.extend(self.scanner.record(record_type, record))
+        self.survivors.extend(self.scanner.record(record_type, record, GENERATED.get(record_type, ())))
         return record
 
     def _offset(self, patient_id) -> int:
@@ -113,6 +126,8 @@ class Anonymizer:
         return self.offsets[patient_id]
 
     def _scrub(self, text: str, person: Mapping, days: int) -> str:
+        if not text:  # most cancel reasons: nothing to scrub or shift
+            return ""
         scrubber = self.scrubbers.get(person["id"])
         if scrubber is None:  # one per patient, reused for all their records (a bounded number kept)
             scrubber = self.scrubbers[person["id"]] = self.scrubber.with_own(person)

@@ -1,6 +1,7 @@
 """The scanner: every source identifier that survived into a dataset, wherever it is."""
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from klinika.testdata.scrub import NameLists, Scrubber
@@ -16,6 +17,14 @@ _DIGIT_RUN = re.compile(r"\d(?:[ \-()./]{0,2}\d)*")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d{5,}")
+_ANY_DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+_NON_WORD = re.compile(r"\W+")
+# Strings up to this length are remembered with what was found in them: statuses, codes, reasons
+# ("kontrola") and template phrases repeat thousands of times; long notes are unique and are not kept.
+CACHED_LENGTH = 256
+CACHED_STRINGS = 65_536
 _NO_PATTERNS = lambda text, folded: ()  # noqa: E731 - the scanner looks for the source's values only
 
 
@@ -94,6 +103,11 @@ class Scanner:
     def __init__(self, source: SourceIdentifiers):
         self.source = source
         self.names = Scrubber(name_lists=source.names, detect=_NO_PATTERNS)
+        # Every identifier the values are compared with holds a digit or an "@" (a licence without
+        # a digit would be the exception): a string with neither holds none of them.
+        self._digitless_licences = any(not _ANY_DIGIT.search(licence) for licence in source.licences)
+        self._cached_values = functools.lru_cache(maxsize=CACHED_STRINGS)(self._values)
+        self._cached_names = functools.lru_cache(maxsize=CACHED_STRINGS)(self._names)
         self.document_shapes = {(len(d) - sum(c.isdigit() for c in d), sum(c.isdigit() for c in d))
                                  for d in source.documents}
         streets = sorted(source.streets, key=len, reverse=True)
@@ -102,9 +116,21 @@ class Scanner:
 
     def values(self, text: str) -> Iterable[tuple[str, str]]:
         """(kind, value) for each source identifier in a string."""
+        if len(text) <= CACHED_LENGTH:
+            return self._cached_values(text)
+        return self._values(text)
+
+    def _values(self, text: str) -> tuple[tuple[str, str], ...]:
+        if "@" not in text and not self._digitless_licences and not _ANY_DIGIT.search(text):
+            return ()
+        return tuple(self._search(text))
+
+    def _search(self, text: str) -> Iterable[tuple[str, str]]:
         src = self.source
         for m in _DIGIT_RUN.finditer(text):
-            run = re.sub(r"\D", "", m.group())
+            run = _NON_DIGIT.sub("", m.group())
+            if len(run) < 9:
+                continue
             for width, kind, pool in ((11, "PESEL", src.pesels), (9, "PHONE", src.phones)):
                 for i in range(len(run) - width + 1):
                     if run[i:i + width] in pool:
@@ -121,7 +147,7 @@ class Scanner:
         if src.documents:
             # Letters then digits (AB1234567, ABC123456), separators ignored: the letters stand
             # right before a run of digits, the digits may be any window of the run.
-            compact = re.sub(r"[^0-9a-z]", "", folded)
+            compact = _NOT_ALNUM.sub("", folded)
             for m in _DIGITS.finditer(compact):
                 for letters, width in self.document_shapes:
                     starts = range(m.start(), m.end() - width + 1) if letters == 0 else (m.start(),)
@@ -134,23 +160,35 @@ class Scanner:
                 yield "LICENCE", word
         if self.street_re is not None:
             for m in self.street_re.finditer(folded):
-                street = re.sub(r"\W+", " ", m.group(1))
+                street = _NON_WORD.sub(" ", m.group(1))
                 if m.group(2) in src.streets.get(street, ()):
                     yield "ADDRESS", m.group()
 
-    def record(self, record_type: str, record: Mapping) -> Iterable[Survivor]:
+    def names_in(self, text: str) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each source name (any inflected form) in free text."""
+        if len(text) <= CACHED_LENGTH:
+            return self._cached_names(text)
+        return self._names(text)
+
+    def _names(self, text: str) -> tuple[tuple[int, int], ...]:
+        return tuple((finding.start, finding.end) for finding in self.names.find(text)) if text else ()
+
+    def record(self, record_type: str, record: Mapping, generated: Collection[str] = ()) -> Iterable[Survivor]:
+        """Every survivor in one record. `generated`: top-level fields whose values the caller made
+        itself from nothing of the source's (keyed-HMAC record ids and references, dates it shifted
+        and formatted): they cannot hold a source identifier and are not searched."""
         record_id = str(record.get("id", "?"))
-        for path, value in _strings(record):
+        for path, value in _strings(record, skip=generated):
             for kind, found in self.values(value):
                 yield Survivor(kind, record_type, record_id, path, _mask(found))
-        first, last = fold(record.get("first_name") or ""), fold(record.get("last_name") or "")
-        if record_type in ("patients", "staff") and last:
-            if (first, last) in self.source.full_names or set(_WORD.findall(last)) & self.source.surnames:
+        if record_type in ("patients", "staff"):
+            first, last = fold(record.get("first_name") or ""), fold(record.get("last_name") or "")
+            if last and ((first, last) in self.source.full_names or set(_WORD.findall(last)) & self.source.surnames):
                 yield Survivor("NAME", record_type, record_id, "last_name", _mask(record["last_name"]))
         for field_name in FREE_TEXT.get(record_type, ()):
             text = _at(record, field_name)
-            for finding in self.names.find(text):
-                yield Survivor("NAME", record_type, record_id, field_name, _mask(text[finding.start:finding.end]))
+            for start, end in self.names_in(text):
+                yield Survivor("NAME", record_type, record_id, field_name, _mask(text[start:end]))
 
 
 def _at(record: Mapping, path: str) -> str:
@@ -160,16 +198,34 @@ def _at(record: Mapping, path: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _strings(value, path: str = "") -> Iterable[tuple[str, str]]:
+def _strings(value, path: str = "", skip: Collection[str] = ()) -> list[tuple[str, str]]:
+    """(path, string) of every string in a record, depth first, "id" keys left out (and `skip`'s
+    keys at the top level)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, Mapping):
+        _strings_of_mapping(value, path, skip, found)
+    else:
+        _strings_into(value, path, found)
+    return found
+
+
+def _strings_of_mapping(value: Mapping, path: str, skip: Collection[str], found: list) -> None:
+    for key, item in value.items():
+        if key != "id" and key not in skip:
+            if isinstance(item, str):
+                found.append((f"{path}.{key}" if path else str(key), item))
+            elif isinstance(item, Mapping | list | tuple):
+                _strings_into(item, f"{path}.{key}" if path else str(key), found)
+
+
+def _strings_into(value, path: str, found: list) -> None:
     if isinstance(value, str):
-        yield path, value
+        found.append((path, value))
     elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if key != "id":
-                yield from _strings(item, f"{path}.{key}" if path else str(key))
+        _strings_of_mapping(value, path, (), found)
     elif isinstance(value, list | tuple):
         for n, item in enumerate(value):
-            yield from _strings(item, f"{path}[{n}]")
+            _strings_into(item, f"{path}[{n}]", found)
 
 
 def scan(dataset_records: Mapping[str, Iterable[Mapping]], source: SourceIdentifiers) -> list[Survivor]:
