@@ -67,6 +67,10 @@ class Pseudonyms:
                                                         "name")}
         self.used["pesel"].update(pesels)
         self.used["phone"].update(digits(p)[-9:] for p in phones)
+        # The scanner looks for a source phone in every 9 digits of a string and for a source PESEL
+        # in every 11: a pseudonymous PESEL or phone must hold neither (else the run is refused).
+        self.source_phones = frozenset(digits(p)[-9:] for p in phones)
+        self.source_pesels = frozenset(pesels)
         self.used["document"].update(re.sub(r"[^0-9a-z]", "", fold(d)) for d in documents)
         self.used["licence"].update(licences)
         self.surnames = _surname_pool(name_table)
@@ -116,8 +120,13 @@ class Pseudonyms:
         return first, masculine if male else feminine, index
 
     def pesel(self, person_key: str, birth: datetime.date, sex: str) -> str:
-        return self._probe("pesel", person_key,
-                           lambda n: pesel_for(birth, sex == "M", n % 1000, n // 1000 % 5), "pesel")
+        phones = self.source_phones
+
+        def make(n):
+            pesel = pesel_for(birth, sex == "M", n % 1000, n // 1000 % 5)
+            return None if pesel[:9] in phones or pesel[1:10] in phones or pesel[2:] in phones else pesel
+
+        return self._probe("pesel", person_key, make, "pesel")
 
     def phone(self, person_key: str) -> str:
         prefixes = reference.mobile_prefixes().values
@@ -128,7 +137,9 @@ class Pseudonyms:
             national = f"{int(prefixes[n % len(prefixes)]):02d}{n // 97 % 10_000_000:07d}"
             # Written "+48 …", the 11 digits hold two more 9-digit windows: neither may be a source number.
             written = "48" + national
-            return None if written[:9] in taken or written[1:10] in taken else national
+            if written[:9] in taken or written[1:10] in taken or written in self.source_pesels:
+                return None
+            return national
 
         national = self._probe("phone", person_key, make, "phone")
         return f"+48 {national[:3]} {national[3:6]} {national[6:]}"
