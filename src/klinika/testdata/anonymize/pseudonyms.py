@@ -92,9 +92,10 @@ class Pseudonyms:
     def record_id(self, kind: str, source_id) -> str:
         """A stable opaque id: the same source id gives the same id in every record of the run."""
         key = (kind, str(source_id))
-        if key not in self._ids:
-            self._ids[key] = self._probe(f"id:{kind}", key[1], lambda n: f"{kind[0]}{n % 16**12:012x}", "id")
-        return self._ids[key]
+        made = self._ids.get(key)
+        if made is None:
+            made = self._ids[key] = self._probe(f"id:{kind}", key[1], lambda n: f"{kind[0]}{n % 16**12:012x}", "id")
+        return made
 
     def offset_days(self, person_key: str, birth: datetime.date | None) -> int:
         """The person's date shift: ±1..180 days, never 0; negative when a positive shift would put

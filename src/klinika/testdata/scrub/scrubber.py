@@ -70,7 +70,7 @@ _PHONE_PREFIX = re.compile(r"(?:(?:\+|00)\s?\d{1,3}[\s-]?|\(\+?\d{1,3}\)\s?)?\(?
 # Texts up to this length are remembered with what the clinic's name lists and the patterns found in
 # them (reasons like "kontrola", template phrases repeat thousands of times); long notes are unique.
 CACHED_LENGTH = 256
-CACHED_TEXTS = 65_536
+CACHED_TEXTS = 16_384
 
 
 def _digit_positions(text: str) -> tuple[str, list[int]]:
@@ -134,7 +134,8 @@ class OwnIdentifiers:
         regex per person: the anonymizer makes one of these for every patient)."""
         if not self._compiled:
             c = self._compiled
-            c["names"] = _name_table(self.first_names, self.surnames)
+            c["name_words"] = tuple(word for name in (*self.first_names, *self.surnames)
+                                    for word in _WORDS.findall(name or ""))
             c["pesels"] = [d for d in ("".join(_DIGITS.findall(v)) for v in self.pesels) if len(d) >= 6]
             c["phones"] = [d for d in ("".join(_DIGITS.findall(v))[-9:] for v in self.phones) if len(d) >= 6]
             c["emails"] = [fold(v.strip()) for v in self.emails if "@" in v]
@@ -152,12 +153,13 @@ class OwnIdentifiers:
             c["street_starts"] = frozenset(form for alternatives in streets for form in alternatives[0])
         return self._compiled
 
-    def may_occur(self, text_digits: str, folded: str, words: set[str]) -> bool:
-        """False when `find` would find nothing (a cheap test on the text's digits, folded text and
-        words): no digits of a PESEL, phone or document, no e-mail, no word of a street."""
-        p = self.prepared()
-        return (any(n in text_digits for n in p["needles"]) or any(value in folded for value in p["emails"])
-                or not words.isdisjoint(p["street_starts"]))
+    def names(self) -> dict[str, str]:
+        """The inflected forms of this person's names (folded form -> IMIĘ or NAZWISKO), built on
+        first use: most texts are told free of them by their words alone (`Scrubber.find`)."""
+        c = self.prepared()
+        if "names" not in c:
+            c["names"] = _name_table(self.first_names, self.surnames)
+        return c["names"]
 
     def find(self, text: str, folded: str, words: set[str]) -> list[tuple[str, int, int]]:
         p = self.prepared()
@@ -219,7 +221,13 @@ class Scrubber:
         self.own = own_identifiers
         self.lists = name_lists
         self.detect = detect
-        self._own_names = own_identifiers.prepared()["names"] if own_identifiers else {}
+        if own_identifiers is not None:
+            # Without one of these in a text (a form of one of the person's names, the first word
+            # of their street; digits of their PESEL, phone or document; their e-mail) the person's
+            # own identifiers find nothing in it.
+            prepared = own_identifiers.prepared()
+            self._own_name_words, self._own_street_starts = prepared["name_words"], prepared["street_starts"]
+            self._own_needles, self._own_emails = prepared["needles"], prepared["emails"]
         self._list_names = name_lists.table if name_lists else {}
         # What the name lists and the patterns find in a short text is the same for every person:
         # kept once for the clinic's scrubber and every per-person one made from it (with_own).
@@ -234,8 +242,10 @@ class Scrubber:
         if len(text) <= CACHED_LENGTH:
             seen = self._shared.get(text)
             # The person's own identifiers are not in it: the clinic's findings are the whole answer.
-            if self.own is None or (seen.words.isdisjoint(self._own_names)
-                                    and not self.own.may_occur(seen.digits, seen.folded, seen.words)):
+            if self.own is None or (not (seen.digits and any(n in seen.digits for n in self._own_needles))
+                                    and not any(e in seen.folded for e in self._own_emails)
+                                    and seen.words.isdisjoint(self._own_street_starts)
+                                    and all(seen.words.isdisjoint(forms(w)) for w in self._own_name_words)):
                 return list(seen.findings)
         return self._find(text)
 
@@ -260,6 +270,10 @@ class Scrubber:
             pos = finding.end
         pieces.append(text[pos:])
         return "".join(pieces), findings
+
+    @property
+    def _own_names(self) -> dict[str, str]:
+        return self.own.names() if self.own is not None else {}
 
     def _names(self, text: str, folded: str, words: set[str]) -> list[Finding]:
         own, lists = self._own_names, self._list_names
