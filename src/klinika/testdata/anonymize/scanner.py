@@ -22,6 +22,7 @@ _ANY_DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _NON_WORD = re.compile(r"\W+")
+_LETTER_THEN_DIGIT = re.compile(r"[^\W\d_]\W{1,3}\d")
 # Strings up to this length in the streamed records are remembered with what was found in them:
 # statuses, codes, reasons ("kontrola") and template phrases repeat thousands of times. Long notes
 # and a person's own fields (patients, staff) are unique, and are not kept: they would only
@@ -119,6 +120,11 @@ class Scanner:
         self.document_shapes = {(len(d) - sum(c.isdigit() for c in d), sum(c.isdigit() for c in d))
                                  for d in source.documents}
         streets = sorted(source.streets, key=len, reverse=True)
+        # A street name ends in a letter (always, in practice): then the long alternation of every
+        # street below runs only on a string where a letter stands 1-3 separators before a digit.
+        self._street_hint = (_LETTER_THEN_DIGIT if all(s[-1:].isalpha() for s in streets) else _ANY_DIGIT)
+        # A licence needs at least this many digits in the string (none of them: a licence can be anywhere).
+        self._licence_digits = min((sum(c.isdigit() for c in licence) for licence in source.licences), default=0)
         self.street_re = (re.compile(r"(?<!\w)(" + "|".join(re.escape(s).replace(r"\ ", r"\W+") for s in streets)
                                      + r")\W{1,3}(\d+[a-z]?)(?!\d)") if streets else None)
 
@@ -168,11 +174,11 @@ class Scanner:
                         candidate = compact[i - letters:i + width]
                         if i - letters >= 0 and candidate in src.documents:
                             yield "DOCUMENT", candidate
-        if digits or self._digitless_licences:
+        if src.licences and digits >= self._licence_digits:
             for word in _WORD.findall(text):
                 if word.upper() in src.licences:
                     yield "LICENCE", word
-        if self.street_re is not None and digits:
+        if self.street_re is not None and digits and self._street_hint.search(folded):
             for m in self.street_re.finditer(folded):
                 street = _NON_WORD.sub(" ", m.group(1))
                 if m.group(2) in src.streets.get(street, ()):
