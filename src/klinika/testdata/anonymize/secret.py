@@ -1,5 +1,4 @@
 """The run's secret: every pseudonym and date offset is keyed by it, and it dies with the run."""
-import hashlib
 import hmac
 import os
 
