@@ -1,6 +1,7 @@
 """anonymize(): pseudonyms, shifted dates, generalised addresses, scrubbed text, k-anonymity,
 then the scanner; output only if nothing survived."""
 import datetime
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,19 @@ STAFF_FIELDS = ("profession", "title", "specialties", "is_active")
 ENCOUNTER_TEXT = ("interview", "examination", "recommendations")
 # Per-patient scrubbers kept at once: the live export streams each patient's records together.
 SCRUBBERS_KEPT = 4096
+# Per record type, the fields every record's value is made here from nothing of the source's: a
+# keyed-HMAC id of another record, or a date shifted and written by `shift` (an ISO date or datetime,
+# or empty). The scanner need not search them; everything else (every free text, every personal
+# field, anything passed through from the source) it does.
+GENERATED = {
+    "appointments": frozenset({"patient", "practitioner", "visit_type", "starts_at", "ends_at", "booked_at",
+                               "cancelled_at"}),
+    "encounters": frozenset({"patient", "appointment", "practitioner", "started_at", "signed_at"}),
+    "allergies": frozenset({"patient", "recorded_at"}),
+    "vitals": frozenset({"patient", "encounter", "recorded_at"}),
+    "notes": frozenset({"patient", "encounter", "written_at"}),
+    "weekly_hours": frozenset({"practitioner", "visit_type_ids"}),
+}
 _TEXT_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
@@ -51,9 +65,18 @@ def shift(value, days: int):
     return moved.isoformat() if isinstance(value, str) else moved
 
 
+@functools.lru_cache(maxsize=16_384)
+def _has_date(text: str) -> bool:
+    """Remembered for short texts: most reasons and phrases repeat and hold no date."""
+    return _TEXT_DATE.search(text) is not None
+
+
 def shift_text_dates(text: str, days: int) -> str:
     """Dates written in a note (12.03.2024, 2024-03-12) move with the patient's other dates,
     so a visit's real date in the text cannot reveal the offset."""
+    if len(text) <= 256 and not _has_date(text):
+        return text
+
     def moved(m: re.Match) -> str:
         try:
             if m.group(1):
@@ -104,7 +127,7 @@ class Anonymizer:
         self.secret.destroy()
 
     def _check(self, record_type: str, record: dict) -> dict:
-        self.survivors.extend(self.scanner.record(record_type, record))
+        self.survivors.extend(self.scanner.record(record_type, record, GENERATED.get(record_type, ())))
         return record
 
     def _offset(self, patient_id) -> int:
@@ -115,6 +138,8 @@ class Anonymizer:
         return self.offsets[patient_id]
 
     def _scrub(self, text: str, person: Mapping, days: int) -> str:
+        if not text:  # most cancel reasons: nothing to scrub or shift
+            return ""
         scrubber = self.scrubbers.get(person["id"])
         if scrubber is None:  # one per patient, reused for all their records (a bounded number kept)
             scrubber = self.scrubbers[person["id"]] = self.scrubber.with_own(person)

@@ -67,6 +67,10 @@ class Pseudonyms:
                                                         "name")}
         self.used["pesel"].update(pesels)
         self.used["phone"].update(digits(p)[-9:] for p in phones)
+        # The scanner looks for a source phone in every 9 digits of a string and for a source PESEL
+        # in every 11: a pseudonymous PESEL or phone must hold neither (else the run is refused).
+        self.source_phones = frozenset(digits(p)[-9:] for p in phones)
+        self.source_pesels = frozenset(pesels)
         self.used["document"].update(re.sub(r"[^0-9a-z]", "", fold(d)) for d in documents)
         self.used["licence"].update(licences)
         self.surnames = _surname_pool(name_table)
@@ -88,9 +92,10 @@ class Pseudonyms:
     def record_id(self, kind: str, source_id) -> str:
         """A stable opaque id: the same source id gives the same id in every record of the run."""
         key = (kind, str(source_id))
-        if key not in self._ids:
-            self._ids[key] = self._probe(f"id:{kind}", key[1], lambda n: f"{kind[0]}{n % 16**12:012x}", "id")
-        return self._ids[key]
+        made = self._ids.get(key)
+        if made is None:
+            made = self._ids[key] = self._probe(f"id:{kind}", key[1], lambda n: f"{kind[0]}{n % 16**12:012x}", "id")
+        return made
 
     def offset_days(self, person_key: str, birth: datetime.date | None) -> int:
         """The person's date shift: ±1..180 days, never 0; negative when a positive shift would put
@@ -116,8 +121,13 @@ class Pseudonyms:
         return first, masculine if male else feminine, index
 
     def pesel(self, person_key: str, birth: datetime.date, sex: str) -> str:
-        return self._probe("pesel", person_key,
-                           lambda n: pesel_for(birth, sex == "M", n % 1000, n // 1000 % 5), "pesel")
+        phones = self.source_phones
+
+        def make(n):
+            pesel = pesel_for(birth, sex == "M", n % 1000, n // 1000 % 5)
+            return None if pesel[:9] in phones or pesel[1:10] in phones or pesel[2:] in phones else pesel
+
+        return self._probe("pesel", person_key, make, "pesel")
 
     def phone(self, person_key: str) -> str:
         prefixes = reference.mobile_prefixes().values
@@ -128,7 +138,9 @@ class Pseudonyms:
             national = f"{int(prefixes[n % len(prefixes)]):02d}{n // 97 % 10_000_000:07d}"
             # Written "+48 …", the 11 digits hold two more 9-digit windows: neither may be a source number.
             written = "48" + national
-            return None if written[:9] in taken or written[1:10] in taken else national
+            if written[:9] in taken or written[1:10] in taken or written in self.source_pesels:
+                return None
+            return national
 
         national = self._probe("phone", person_key, make, "phone")
         return f"+48 {national[:3]} {national[3:6]} {national[6:]}"

@@ -1,5 +1,4 @@
 """The run's secret: every pseudonym and date offset is keyed by it, and it dies with the run."""
-import hashlib
 import hmac
 import os
 
@@ -26,7 +25,7 @@ class RunSecret:
         so equal inputs for different purposes give unrelated outputs."""
         if self._key is None:
             raise SecretDestroyed("the run's secret was destroyed: start a new anonymization run")
-        return hmac.new(bytes(self._key), f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+        return hmac.digest(bytes(self._key), f"{purpose}\x00{value}".encode(), "sha256")
 
     def number(self, purpose: str, value: str) -> int:
         """A 64-bit integer drawn from the digest (to index a list or pick a serial)."""

@@ -6,6 +6,7 @@ Inflection is generated, not stemmed: each name gives the small set of forms Pol
 makes of it (cases, and the plural for families: "Kowalscy", "Nowakowie"); the set errs on
 the side of too many forms, since a form that is not a word never occurs in a note.
 """
+import functools
 import re
 import unicodedata
 
@@ -75,8 +76,14 @@ def _soft_locative(stem: str) -> set[str]:
     return {form[:-1] + "e" if form.endswith("ie") and stem.endswith("l") else form for form in _soft_e(stem)}
 
 
-def forms(name: str) -> set[str]:
-    """Folded forms of one word of a name; words shorter than 3 letters give none."""
+@functools.lru_cache(maxsize=65_536)
+def forms(name: str) -> frozenset[str]:
+    """Folded forms of one word of a name; words shorter than 3 letters give none. Remembered:
+    a clinic's people share most of their names, and each person's scrubber declines them."""
+    return frozenset(_forms(name))
+
+
+def _forms(name: str) -> set[str]:
     n = fold(name.strip())
     if len(n) < 3 or not n.isalpha():
         return set()

@@ -1,5 +1,6 @@
 """The scrubber: a person's own identifiers, the clinic's name lists, then the patterns."""
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -66,6 +67,10 @@ _TITLE = re.compile(r"\b(?:dr|lek|prof|mgr|doc|piel|pan|pani|pana|pania|panem|pa
 _NEXT_WORD = re.compile(r"\W{1,3}(\w+)")
 _BUILDING = re.compile(r"\s+\d+[a-z]?(?:\s*/\s*\d+[a-z]?)?")
 _PHONE_PREFIX = re.compile(r"(?:(?:\+|00)\s?\d{1,3}[\s-]?|\(\+?\d{1,3}\)\s?)?\(?0?$")
+# Texts up to this length are remembered with what the clinic's name lists and the patterns found in
+# them (reasons like "kontrola", template phrases repeat thousands of times); long notes are unique.
+CACHED_LENGTH = 256
+CACHED_TEXTS = 16_384
 
 
 def _digit_positions(text: str) -> tuple[str, list[int]]:
@@ -129,7 +134,8 @@ class OwnIdentifiers:
         regex per person: the anonymizer makes one of these for every patient)."""
         if not self._compiled:
             c = self._compiled
-            c["names"] = _name_table(self.first_names, self.surnames)
+            c["name_words"] = tuple(word for name in (*self.first_names, *self.surnames)
+                                    for word in _WORDS.findall(name or ""))
             c["pesels"] = [d for d in ("".join(_DIGITS.findall(v)) for v in self.pesels) if len(d) >= 6]
             c["phones"] = [d for d in ("".join(_DIGITS.findall(v))[-9:] for v in self.phones) if len(d) >= 6]
             c["emails"] = [fold(v.strip()) for v in self.emails if "@" in v]
@@ -143,12 +149,22 @@ class OwnIdentifiers:
                 if words:
                     streets.append([forms(w) or {w} for w in words])
             c["streets"] = streets
+            c["needles"] = c["pesels"] + c["phones"] + c["documents_digits"]
+            c["street_starts"] = frozenset(form for alternatives in streets for form in alternatives[0])
         return self._compiled
+
+    def names(self) -> dict[str, str]:
+        """The inflected forms of this person's names (folded form -> IMIĘ or NAZWISKO), built on
+        first use: most texts are told free of them by their words alone (`Scrubber.find`)."""
+        c = self.prepared()
+        if "names" not in c:
+            c["names"] = _name_table(self.first_names, self.surnames)
+        return c["names"]
 
     def find(self, text: str, folded: str, words: set[str]) -> list[tuple[str, int, int]]:
         p = self.prepared()
         found = []
-        needles = p["pesels"] + p["phones"] + p["documents_digits"]
+        needles = p["needles"]
         all_digits = _NON_DIGIT.sub("", text) if needles else ""
         if any(n in all_digits for n in needles):
             digits, positions = _digit_positions(text)
@@ -197,7 +213,7 @@ class Scrubber:
 
     def __init__(self, own_identifiers: OwnIdentifiers | Mapping | None = None,
                  name_lists: NameLists | Iterable[Mapping] | None = None,
-                 detect=patterns.detect):
+                 detect=patterns.detect, _shared: "_SharedTexts | None" = None):
         if isinstance(own_identifiers, Mapping):
             own_identifiers = OwnIdentifiers.from_person(own_identifiers)
         if name_lists is not None and not isinstance(name_lists, NameLists):
@@ -205,15 +221,35 @@ class Scrubber:
         self.own = own_identifiers
         self.lists = name_lists
         self.detect = detect
-        self._own_names = own_identifiers.prepared()["names"] if own_identifiers else {}
+        if own_identifiers is not None:
+            # Without one of these in a text (a form of one of the person's names, the first word
+            # of their street; digits of their PESEL, phone or document; their e-mail) the person's
+            # own identifiers find nothing in it.
+            prepared = own_identifiers.prepared()
+            self._own_name_words, self._own_street_starts = prepared["name_words"], prepared["street_starts"]
+            self._own_needles, self._own_emails = prepared["needles"], prepared["emails"]
         self._list_names = name_lists.table if name_lists else {}
+        # What the name lists and the patterns find in a short text is the same for every person:
+        # kept once for the clinic's scrubber and every per-person one made from it (with_own).
+        self._shared = _shared if _shared is not None else _SharedTexts(name_lists, detect)
 
     def with_own(self, own_identifiers: OwnIdentifiers | Mapping | None) -> "Scrubber":
         """The same clinic's scrubber for another person's texts (the name lists are shared)."""
-        return Scrubber(own_identifiers, self.lists, self.detect)
+        return Scrubber(own_identifiers, self.lists, self.detect, self._shared)
 
     def find(self, text: str) -> list[Finding]:
         """Every identifier found, overlapping ones merged, in text order."""
+        if len(text) <= CACHED_LENGTH:
+            seen = self._shared.get(text)
+            # The person's own identifiers are not in it: the clinic's findings are the whole answer.
+            if self.own is None or (not (seen.digits and any(n in seen.digits for n in self._own_needles))
+                                    and not any(e in seen.folded for e in self._own_emails)
+                                    and seen.words.isdisjoint(self._own_street_starts)
+                                    and all(seen.words.isdisjoint(forms(w)) for w in self._own_name_words)):
+                return list(seen.findings)
+        return self._find(text)
+
+    def _find(self, text: str) -> list[Finding]:
         folded = fold(text)
         words = set(_WORDS.findall(folded))
         found: list[Finding] = []
@@ -234,6 +270,10 @@ class Scrubber:
             pos = finding.end
         pieces.append(text[pos:])
         return "".join(pieces), findings
+
+    @property
+    def _own_names(self) -> dict[str, str]:
+        return self.own.names() if self.own is not None else {}
 
     def _names(self, text: str, folded: str, words: set[str]) -> list[Finding]:
         own, lists = self._own_names, self._list_names
@@ -258,6 +298,34 @@ class Scrubber:
                     for g in found + doubtful if g is not f):
                 found.append(f)
         return found
+
+
+class _Seen:
+    __slots__ = ("digits", "findings", "folded", "words")
+
+    def __init__(self, folded: str, words: set[str], digits: str, findings: tuple[Finding, ...]):
+        self.folded, self.words, self.digits, self.findings = folded, words, digits, findings
+
+
+class _SharedTexts:
+    """Short texts (a bounded number, least recently used dropped first) with their folded form,
+    words, digits and what the clinic's scrubber (no person's own identifiers) found in them."""
+
+    def __init__(self, name_lists: NameLists | None, detect):
+        self.clinic = Scrubber(None, name_lists, detect, self)
+        self.texts: OrderedDict[str, _Seen] = OrderedDict()
+
+    def get(self, text: str) -> _Seen:
+        seen = self.texts.get(text)
+        if seen is not None:
+            self.texts.move_to_end(text)
+            return seen
+        folded = fold(text)
+        seen = self.texts[text] = _Seen(folded, set(_WORDS.findall(folded)), _NON_DIGIT.sub("", text),
+                                        tuple(self.clinic._find(text)))
+        if len(self.texts) > CACHED_TEXTS:
+            self.texts.popitem(last=False)
+        return seen
 
 
 def _merge(found: list[Finding]) -> list[Finding]:
