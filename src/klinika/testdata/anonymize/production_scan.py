@@ -111,8 +111,30 @@ def _phone_digits(digits: str) -> Iterator[str]:
         yield digits
 
 
-def candidates(text: str) -> set[tuple[str, str]]:
-    """(kind, value as written or compacted) of every identifier-shaped thing in a string."""
+_ANY_DIGIT = re.compile(r"\d")
+_NOTHING: frozenset = frozenset()
+_SHORT = 48
+_short_cache: dict[str, frozenset] = {}
+
+
+def candidates(text: str) -> frozenset[tuple[str, str]]:
+    """(kind, value as written or compacted) of every identifier-shaped thing in a string.
+
+    Every kind needs a digit or an "@", so a text with neither has none; short texts repeat
+    (statuses, codes, reasons), so their answers are kept (bounded)."""
+    if "@" not in text and _ANY_DIGIT.search(text) is None:
+        return _NOTHING
+    if len(text) > _SHORT:
+        return frozenset(_candidates(text))
+    found = _short_cache.get(text)
+    if found is None:
+        if len(_short_cache) > 200_000:
+            _short_cache.clear()
+        found = _short_cache[text] = frozenset(_candidates(text))
+    return found
+
+
+def _candidates(text: str) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for m in _DIGIT_RUN.finditer(text):
         digits = _NON_DIGIT.sub("", m.group())
