@@ -59,7 +59,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "src")]
+# PYTHONPATH, when set, names the klinika to measure (e.g. a snapshot of main); else this tree's src/.
+sys.path[:0] = [str(REPO)] + ([] if os.environ.get("PYTHONPATH") else [str(REPO / "src")])
 
 PG_DEFAULT = "postgres://klinika:klinika@127.0.0.1:5432/klinika_bench_anon"
 PG_KEYSTORE_DEFAULT = "postgres://klinika:klinika@127.0.0.1:5432/klinika_bench_anon_keystore"
@@ -159,7 +160,7 @@ def main():
         print(f"building the clinic ({args.patients:,} patients, {args.years} years, seed {args.seed}) ...",
               flush=True)
         built = child(args, "build", work / "source", env)
-        print(f"  built in {built['seconds']:.0f} s: {built['patients']:,} patients, {built['appointments']:,} "
+        print(f"  klinika from {built['klinika']}; built in {built['seconds']:.0f} s: {built['patients']:,} patients, {built['appointments']:,} "
               f"appointments, {built['encounters']:,} signed visits, {built['practitioners']} practitioners",
               flush=True)
         runs = {side: [] for side in SIDES}
@@ -279,7 +280,10 @@ def build(args) -> dict:
     started = time.perf_counter()
     built = build_clinic("Przychodnia Benchmark Anonimizacji", slug=SLUG, patients=args.patients,
                          years=args.years, seed=args.seed)
-    return {"seconds": round(time.perf_counter() - started, 2), "patients": built.patients,
+    import klinika
+
+    return {"seconds": round(time.perf_counter() - started, 2), "klinika": str(Path(klinika.__file__).parent),
+            "patients": built.patients,
             "appointments": built.appointments, "encounters": built.encounters,
             "practitioners": built.practitioners, "peak_rss_mb": rss_mb()}
 
