@@ -160,8 +160,9 @@ def main():
         print(f"building the clinic ({args.patients:,} patients, {args.years} years, seed {args.seed}) ...",
               flush=True)
         built = child(args, "build", work / "source", env)
-        print(f"  klinika from {built['klinika']}; built in {built['seconds']:.0f} s: {built['patients']:,} patients, {built['appointments']:,} "
-              f"appointments, {built['encounters']:,} signed visits, {built['practitioners']} practitioners",
+        print(f"  klinika from {built['klinika']}; built in {built['seconds']:.0f} s: {built['patients']:,} patients, "
+              f"{built['appointments']:,} appointments, {built['encounters']:,} signed visits, "
+              f"{built['practitioners']} practitioners",
               flush=True)
         runs = {side: [] for side in SIDES}
         for repeat in range(args.repeats):
