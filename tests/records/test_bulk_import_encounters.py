@@ -57,3 +57,30 @@ def test_records_go_in_signed_and_bad_rows_are_named(clinic, visits):
     with pytest.raises(ImportRejected) as caught:
         import_encounters(clinic, [{"appointment_id": first, "content": content()}], actor=IMPORTER)
     assert [(p.row, p.field) for p in caught.value.problems] == [(0, "appointment")]
+
+
+def test_code_lookups_are_one_query_per_new_code_not_two_per_visit(clinic):
+    """The importer checks every visit's codes against the code list; within a chunk it asks the
+    database about each code once (a history of thousands of visits repeats the same codes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [dict(p, login=f"{clinic.slug}-c{i}") for i, p in enumerate(generate_practitioners(seed=3, doctors=1,
+                                                                                               nurses=1))]
+    doctor = import_practitioners(clinic, people, actor=IMPORTER).practitioner_ids[0]
+    visit = import_visit_types(clinic, [{"name": "Porada", "duration_minutes": 20}], actor=IMPORTER).ids[0]
+    patients = sorted(import_patients(clinic, [r for b in generate_patients(30, seed=4, batch_size=30)
+                                               for r in b.rows()], actor=IMPORTER).ids.values())
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate() - datetime.timedelta(days=9),
+                                                          datetime.time(8)))
+    appointments = import_appointments(clinic, [
+        {"patient_id": patients[n], "practitioner_id": doctor, "visit_type_id": visit, "status": "completed",
+         "starts_at": start + datetime.timedelta(minutes=20 * n), "booked_at": start - datetime.timedelta(days=2)}
+        for n in range(30)], actor=IMPORTER).ids
+    codes = ["J06.9", "I10", "E11.9"]
+    rows = [{"appointment_id": pk, "content": dict(content(codes[n % 3]), procedures=["89.00"])}
+            for n, pk in enumerate(appointments)]
+    with CaptureQueriesContext(connection) as queries:
+        assert import_encounters(clinic, rows, actor=IMPORTER).count == 30
+    code_queries = [q for q in queries.captured_queries if "records_code" in q["sql"]]
+    assert 1 <= len(code_queries) <= 4 + 1, len(code_queries)  # three diagnoses and one procedure, first seen

@@ -72,3 +72,11 @@ def test_dates_split_like_the_calendar():
     expected = [(d.year, d.month, d.day) for d in days.tolist()]
     assert list(zip(year.tolist(), month.tolist(), day.tolist(), strict=True)) == expected
     assert isinstance(days.tolist()[0], datetime.date)
+
+
+def test_a_staff_of_one_profession_only():
+    """No nurses (or no doctors) is a staff too: the generator makes the others alone."""
+    from klinika.testdata.synth import generate_practitioners
+
+    assert {p["profession"] for p in generate_practitioners(seed=1, doctors=2, nurses=0)} == {"doctor"}
+    assert {p["profession"] for p in generate_practitioners(seed=1, doctors=0, nurses=2)} == {"nurse"}

@@ -24,6 +24,7 @@ from klinika.crypto import keystore
 from klinika.patients.models import Patient
 from klinika.records import validators
 from klinika.records.models import Encounter, EncounterVersion
+from klinika.records.services import codes
 from klinika.scheduling.models import Appointment, AppointmentStatus
 from klinika.tenancy.context import clinic_context
 
@@ -46,7 +47,7 @@ def import_encounters(clinic, rows: Iterable[dict], *, actor: Actor, chunk_size:
         for number, chunk in enumerate(chunks(rows, chunk_size)):
             stored = result.count
             try:
-                with transaction.atomic():
+                with transaction.atomic(), codes.memoised():
                     _import_chunk(clinic, chunk, number * chunk_size, actor, now, result)
             except ImportRejected as rejected:
                 raise ImportRejected(rejected.problems, stored=stored) from None

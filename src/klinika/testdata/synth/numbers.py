@@ -23,6 +23,8 @@ def digits_of(numbers: np.ndarray, width: int) -> np.ndarray:
 
 
 def zero_padded(numbers: np.ndarray, width: int) -> np.ndarray:
+    if numbers.size == 0:  # zfill reduces over the lengths, which an empty array has none of
+        return np.empty(numbers.shape, dtype=f"U{width}")
     return np.strings.zfill(numbers.astype(np.int64).astype(f"U{width}"), width)
 
 
