@@ -47,6 +47,8 @@ from klinika.patients.cleaning import ADULT_AGE
 from klinika.patients.services.bulk import import_patients
 from klinika.patients.validators import clean_document_number
 from klinika.records.services.bulk import import_encounters
+from klinika.records.services.bulk_clinical import import_allergies, import_vitals
+from klinika.records.validators import VITALS
 from klinika.scheduling.models import TIME_HOLDING, AppointmentStatus
 from klinika.scheduling.services.bulk import (
     PAST_ONLY,
@@ -54,17 +56,17 @@ from klinika.scheduling.services.bulk import (
     import_visit_types,
     import_weekly_hours,
 )
+from klinika.staff.models import Practitioner
 from klinika.staff.services.bulk import import_practitioners
+from klinika.tenancy.context import clinic_context
 from klinika.testdata.anonymize.pseudonyms import pesel_for
 from klinika.testdata.synth import reference
 
 IMPORTER_ACTOR = Actor(None, "dataset-importer")
 # The order references need: practitioners and visit types before hours, patients before visits.
-FILES = ("staff", "visit_types", "weekly_hours", "patients", "appointments", "encounters")
+FILES = ("staff", "visit_types", "weekly_hours", "patients", "appointments", "encounters", "allergies", "vitals")
 # Record files with no bulk path yet: counted, not stored.
 LEFT_OUT = {
-    "allergies": "no bulk import path for allergies yet",
-    "vitals": "no bulk import path for vital signs yet",
     "notes": "legacy visit notes: visit records come from encounters",
 }
 UNKNOWN_COUNTRY = "XX"
@@ -341,6 +343,8 @@ def import_records(clinic, read: Read, *, names: Iterable[str] | None = None, pr
     run.patients()
     run.appointments()
     run.encounters()
+    run.allergies()
+    run.vitals()
     for name, why in LEFT_OUT.items():
         if name in source and (count := totals.get(name, sum(1 for _ in source.rows(name)))):
             report.left_out[name] = f"{why} ({count} records)"
@@ -391,6 +395,8 @@ class _Run:
         self.duration: dict = {}  # visit type pk -> minutes
         self.default_visit_type = None
         self.patient_pk: dict = {}
+        self.encounter_pk: dict = {}  # dataset id -> (pk, the user of its practitioner)
+        self.staff_user: dict = {}   # dataset staff id -> user pk
         # completed appointments, for the visit records: id hash -> (pk, minutes moved), as sorted arrays
         self.completed = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
 
@@ -421,6 +427,10 @@ class _Run:
         result = self._store("staff", rows, list(range(1, len(rows) + 1)), lambda rows: import_practitioners(
             self.clinic, rows, actor=IMPORTER_ACTOR))
         self.staff_pk = dict(zip(ids, result.practitioner_ids, strict=True))
+        with clinic_context(self.clinic):
+            users = dict(Practitioner.objects.filter(pk__in=result.practitioner_ids).values_list("pk",
+                                                                                                   "staff__user_id"))
+        self.staff_user = {sid: users[pk] for sid, pk in self.staff_pk.items()}
         self._count("staff", result.count)
 
     def visit_types(self):
@@ -595,7 +605,7 @@ class _Run:
     def encounters(self):
         hashes, pks, moves = self.completed
         for batch in _batches(enumerate(self.source.rows("encounters"), start=1), self.batch_size):
-            rows, numbers = [], []
+            rows, numbers, ids = [], [], []
             for n, row in batch:
                 key = _id_hash(row.get("appointment"))
                 at = int(np.searchsorted(hashes, key))
@@ -608,6 +618,43 @@ class _Run:
                 rows.append({"appointment_id": int(pks[at]) if found else None, "signed_at": signed,
                              "content": row.get("content")})
                 numbers.append(n)
+                ids.append((row.get("id"), self.staff_user.get(row.get("practitioner"))))
             result = self._store("encounters", rows, numbers, lambda rows: import_encounters(
                 self.clinic, rows, actor=IMPORTER_ACTOR))
+            self.encounter_pk.update((key, (pk, user)) for (key, user), pk in zip(ids, result.ids, strict=True))
             self._count("encounters", result.count)
+
+    # ---- allergies and measurements: recorded by the visit's practitioner, else the first one
+
+    def _recorded_at(self, value):
+        """Moved back with everything else; never after now (an allergy noted today stays today)."""
+        moment = _moved(value, self.shift)
+        if isinstance(moment, datetime.datetime):
+            return min(moment, self.now - datetime.timedelta(minutes=1))
+        return moment
+
+    def allergies(self):
+        recorder = next(iter(self.staff_user.values()), None)
+        for batch in _batches(enumerate(self.source.rows("allergies"), start=1), self.batch_size):
+            rows = [{"patient_id": self.patient_pk.get(row.get("patient")), "substance": row.get("substance"),
+                     "reaction": row.get("reaction") or "", "severity": row.get("severity") or "",
+                     "is_active": row.get("is_active", True), "recorded_by_id": recorder,
+                     "recorded_at": self._recorded_at(row.get("recorded_at"))} for _n, row in batch]
+            result = self._store("allergies", rows, [n for n, _row in batch], lambda rows: import_allergies(
+                self.clinic, rows, actor=IMPORTER_ACTOR, now=self.now))
+            self._count("allergies", result.count)
+
+    def vitals(self):
+        recorder = next(iter(self.staff_user.values()), None)
+        for batch in _batches(enumerate(self.source.rows("vitals"), start=1), self.batch_size):
+            rows = []
+            for _n, row in batch:
+                encounter, user = self.encounter_pk.get(row.get("encounter"), (None, None))
+                # what was measured; BMI is computed again from weight and height, never entered
+                values = {k: v for k, v in (row.get("values") or {}).items() if k in VITALS}
+                rows.append({"patient_id": self.patient_pk.get(row.get("patient")), "values": values,
+                             "encounter_id": encounter, "recorded_by_id": user or recorder,
+                             "recorded_at": self._recorded_at(row.get("recorded_at"))})
+            result = self._store("vitals", rows, [n for n, _row in batch], lambda rows: import_vitals(
+                self.clinic, rows, actor=IMPORTER_ACTOR, now=self.now))
+            self._count("vitals", result.count)
