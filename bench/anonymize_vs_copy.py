@@ -62,8 +62,9 @@ REPO = Path(__file__).resolve().parent.parent
 # PYTHONPATH, when set, names the klinika to measure (e.g. a snapshot of main); else this tree's src/.
 sys.path[:0] = [str(REPO)] + ([] if os.environ.get("PYTHONPATH") else [str(REPO / "src")])
 
-PG_DEFAULT = "postgres://klinika:klinika@127.0.0.1:5432/klinika_bench_anon"
-PG_KEYSTORE_DEFAULT = "postgres://klinika:klinika@127.0.0.1:5432/klinika_bench_anon_keystore"
+_LOCAL = "postgres://klinika:klinika@127.0.0.1:5432"  # pragma: allowlist secret (the local bench server)
+PG_DEFAULT = f"{_LOCAL}/klinika_bench_anon"
+PG_KEYSTORE_DEFAULT = f"{_LOCAL}/klinika_bench_anon_keystore"
 SIDES = ("copy", "anonymize")
 TARGET = 1.5
 SLUG = "bench-anon"
