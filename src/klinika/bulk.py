@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
+
+from klinika.tenancy.context import clinic_context
 
 CHUNK = 1000
 IMPORTED = "imported"  # the reason of every imported record's CREATE audit event
@@ -47,3 +50,18 @@ def problems_of(error: ValidationError, row: int) -> list[RowProblem]:
         return [RowProblem(row, name, message) for name, messages in error.message_dict.items()
                 for message in messages]
     return [RowProblem(row, "__all__", message) for message in error.messages]
+
+
+def import_in_chunks(clinic, rows: Iterable, chunk_size: int, one_chunk, result):
+    """Run `one_chunk(clinic, chunk, first_row_number, result)` over `rows` in chunks, each one
+    transaction in the clinic's context. A refused chunk stores nothing of itself and says how
+    many records earlier chunks stored (ImportRejected.stored). Returns `result`."""
+    with clinic_context(clinic):
+        for number, chunk in enumerate(chunks(rows, chunk_size)):
+            stored = result.count
+            try:
+                with transaction.atomic():
+                    one_chunk(clinic, chunk, number * chunk_size, result)
+            except ImportRejected as rejected:
+                raise ImportRejected(rejected.problems, stored=stored) from None
+    return result

@@ -20,12 +20,11 @@ from klinika.accounts.models import User
 from klinika.audit.context import Actor
 from klinika.audit.models import Action
 from klinika.audit.services import record_many
-from klinika.bulk import CHUNK, IMPORTED, ImportRejected, chunks, problems_of
+from klinika.bulk import CHUNK, IMPORTED, ImportRejected, import_in_chunks, problems_of
 from klinika.crypto import keystore
 from klinika.patients.models import Patient
 from klinika.records import validators
 from klinika.records.models import Allergy, Encounter, VitalSigns
-from klinika.tenancy.context import clinic_context
 
 
 @dataclass
@@ -35,16 +34,7 @@ class ClinicalImportResult:
 
 
 def _run(clinic, rows, chunk_size, one_chunk) -> ClinicalImportResult:
-    result = ClinicalImportResult()
-    with clinic_context(clinic):
-        for number, chunk in enumerate(chunks(rows, chunk_size)):
-            stored = result.count
-            try:
-                with transaction.atomic():
-                    one_chunk(clinic, chunk, number * chunk_size, result)
-            except ImportRejected as rejected:
-                raise ImportRejected(rejected.problems, stored=stored) from None
-    return result
+    return import_in_chunks(clinic, rows, chunk_size, one_chunk, ClinicalImportResult())
 
 
 def _context(clinic, chunk):

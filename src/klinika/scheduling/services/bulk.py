@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from klinika.audit.context import Actor
 from klinika.audit.models import Action
 from klinika.audit.services import record_many
-from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, problems_of
+from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, import_in_chunks, problems_of
 from klinika.crypto import keystore
 from klinika.inputs import calendar_date
 from klinika.patients.models import Patient
@@ -36,7 +36,6 @@ from klinika.scheduling.models import (
 from klinika.scheduling.services import CANCEL_REASON_MAX, REASON_MAX, is_overlap_error, parse_moment
 from klinika.scheduling.services.setup import SLOT_MINUTES, VISIT_MINUTES, time_of_day, whole_number_in
 from klinika.staff.models import Practitioner
-from klinika.tenancy.context import clinic_context
 
 S = AppointmentStatus
 # End states only a visit that has begun can have.
@@ -50,16 +49,7 @@ class BulkResult:
 
 
 def _run(clinic, rows, chunk_size, one_chunk) -> BulkResult:
-    result = BulkResult()
-    with clinic_context(clinic):
-        for number, chunk in enumerate(chunks(rows, chunk_size)):
-            stored = result.count
-            try:
-                with transaction.atomic():
-                    one_chunk(clinic, chunk, number * chunk_size, result)
-            except ImportRejected as rejected:
-                raise ImportRejected(rejected.problems, stored=stored) from None
-    return result
+    return import_in_chunks(clinic, rows, chunk_size, one_chunk, BulkResult())
 
 
 # ---- visit types -------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from klinika.patients.models import Patient, PatientIdentifier
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
-from klinika.testdata.anonymize.scanner import Survivor
+from klinika.testdata.anonymize.scanner import Survivor, mask
 from klinika.testdata.datasets.container import DatasetRefused
 from klinika.testdata.datasets.services import open_for_scan
 from klinika.testdata.scrub import checks, patterns
@@ -91,12 +91,6 @@ _NAME_GAP = re.compile(r"[\s,-]{1,3}")
 
 
 # --------------------------------------------------------------------------- candidates
-
-def _mask(value: str) -> str:
-    """The hint a Survivor carries, as the anonymizer's scanner gives it: two characters, never the value."""
-    value = str(value)
-    return value[:2] + "…" if len(value) > 4 else "…"
-
 
 def _phone_digits(digits: str) -> Iterator[str]:
     if digits.startswith("0048") and len(digits) == 13:
@@ -336,16 +330,16 @@ class ProductionScanner:
                 if path in STRUCTURED and text.strip():
                     occurrences.append((STRUCTURED[path], text.strip(), record_id, path))
                 if self.names:
-                    survivors.extend(Survivor("NAME", record_type, record_id, path, _mask(span))
+                    survivors.extend(Survivor("NAME", record_type, record_id, path, mask(span))
                                      for span in _name_hits(self.names, text, self.name_k))
             if self.names and (full := _record_name_hit(self.names, item, self.name_k)):
-                survivors.append(Survivor("NAME", record_type, record_id, "first_name+last_name", _mask(full)))
+                survivors.append(Survivor("NAME", record_type, record_id, "first_name+last_name", mask(full)))
         hit = self.hits({(kind, value) for kind, value, _r, _p in occurrences})
         seen = set()
         for kind, value, record_id, path in occurrences:
             if (kind, value) in hit and (kind, value, record_id, path) not in seen:
                 seen.add((kind, value, record_id, path))
-                survivors.append(Survivor(kind, record_type, record_id, path, _mask(value)))
+                survivors.append(Survivor(kind, record_type, record_id, path, mask(value)))
         return survivors
 
 

@@ -33,7 +33,7 @@ UNIQUE_VALUES = frozenset({"patients", "staff"})
 _NO_PATTERNS = lambda text, folded: ()  # noqa: E731 - the scanner looks for the source's values only
 
 
-def _mask(value: str) -> str:
+def mask(value: str) -> str:
     """Enough of a value to find it again in the source, never the value itself."""
     value = str(value)
     return value[:2] + "…" if len(value) > 4 else "…"
@@ -202,17 +202,17 @@ class Scanner:
         for path, value in _strings(record, skip=generated):
             if found_all := values(value):
                 record_id = str(record.get("id", "?"))
-                survivors += [Survivor(kind, record_type, record_id, path, _mask(found)) for kind, found in found_all]
+                survivors += [Survivor(kind, record_type, record_id, path, mask(found)) for kind, found in found_all]
         if record_type in ("patients", "staff"):
             first, last = fold(record.get("first_name") or ""), fold(record.get("last_name") or "")
             if last and ((first, last) in self.source.full_names or set(_WORD.findall(last)) & self.source.surnames):
                 survivors.append(Survivor("NAME", record_type, str(record.get("id", "?")), "last_name",
-                                          _mask(record["last_name"])))
+                                          mask(record["last_name"])))
         for field_name, keys in _FREE_TEXT_KEYS.get(record_type, ()):
             text = _at(record, keys)
             if text and (spans := self.names_in(text)):
                 record_id = str(record.get("id", "?"))
-                survivors += [Survivor("NAME", record_type, record_id, field_name, _mask(text[start:end]))
+                survivors += [Survivor("NAME", record_type, record_id, field_name, mask(text[start:end]))
                               for start, end in spans]
         return survivors
 

@@ -85,6 +85,15 @@ def unb64(text: str, size: int | None = None) -> bytes:
     return data
 
 
+def recipient_key(text: str) -> bytes:
+    """A test environment's one-time recipient key as given on a command line (--to)."""
+    try:
+        return unb64(text, 32)
+    except (ValueError, DatasetRefused):
+        raise ValueError("--to is not a recipient key: give the base64 key `klinika testenv recipient-key` "
+                         "printed in the test environment") from None
+
+
 def key_fingerprint(public_key: bytes) -> str:
     """A short name for a public key in messages: the first 16 hex digits of its SHA-256."""
     return hashlib.sha256(public_key).hexdigest()[:16]

@@ -12,7 +12,7 @@ from klinika.tenancy.services import find_clinic
 from klinika.testdata.anonymize import IdentifiersSurvived
 from klinika.testdata.anonymize.records_io import RECORD_FILES, anonymize_records_dir
 from klinika.testdata.datasets import services
-from klinika.testdata.datasets.container import DatasetRefused, unb64
+from klinika.testdata.datasets.container import recipient_key
 from klinika.testdata.export import anonymize_clinic
 
 
@@ -36,10 +36,9 @@ class Command(BaseCommand):
         if k < 2:
             raise CommandError(f"--k {k}: k-anonymity needs k of 2 or more")
         try:
-            recipient = unb64(to, 32)
-        except (ValueError, DatasetRefused):
-            raise CommandError("--to is not a recipient key: give the base64 key `klinika testenv recipient-key` "
-                               "printed in the test environment") from None
+            recipient = recipient_key(to)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             signer = services.factory_signer()
             if clinic is not None:

@@ -6,7 +6,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from klinika.bulk import ImportRejected
 from klinika.lifecycle.services import ClinicExists, shred_clinic
 from klinika.testdata.datasets import services
-from klinika.testdata.datasets.container import DatasetRefused, unb64
+from klinika.testdata.datasets.container import recipient_key
 from klinika.testdata.export import synthetic_clinic_dataset
 from klinika.testdata.synth_clinic import build_clinic
 
@@ -81,10 +81,9 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError(f"--days {days}: a dataset lives at least one day")
         try:
-            recipient = unb64(to, 32)
-        except (ValueError, DatasetRefused):
-            raise CommandError("--to is not a recipient key: give the base64 key `klinika testenv recipient-key` "
-                               "printed in the test environment") from None
+            recipient = recipient_key(to)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             return services.factory_signer(), recipient
         except services.NotProduction as exc:
