@@ -7,10 +7,10 @@ Statistics takes records one at a time and keeps counters only (a few numbers pe
 
 Tolerances, and why they are what they are:
 - age/sex structure (shares per sex and ten-year band): total variation distance at most
-  0.03 + 1/sqrt(patients): k-anonymity suppresses a few patients (at most 1 % unless its last
-  step is reached), and birth dates move by up to 180 days, so about one person in ten near a
-  band's edge crosses it; the crossings cancel on average, and what is left is noise that
-  shrinks as 1/sqrt(n) (0.071 for 600 patients, 0.033 for 100,000);
+  s + 0.03 + 1/sqrt(n), n the source's patients and s the share k-anonymity suppressed
+  (removing a share s of the people moves the shares by at most s); birth dates move by up to
+  180 days, so about 2.5 % of people cross a band's edge, which cancel on average and leave
+  noise that shrinks as 1/sqrt(n) (0.071 + s for 600 patients, 0.033 + s for 100,000);
 - visits per patient (completed visits over patients): within 5 %;
 - appointment lead time (days from booking to visit; median and 90th percentile): within 1 day:
   booking and visit move by the same per-patient offset, so only suppression can move it;
@@ -134,7 +134,8 @@ def compare(source: dict, dataset: dict) -> dict:
     """Each statistic of the source and of the dataset, how far it moved, its tolerance, and whether it held."""
     keys = set(source["age_sex"]) | set(dataset["age_sex"])
     tvd = sum(abs(source["age_sex"].get(k, 0) - dataset["age_sex"].get(k, 0)) for k in keys) / 2
-    tvd_tolerance = round(TOLERANCES["age_sex_tvd"] + 1 / math.sqrt(max(source["patients"], 1)), 4)
+    suppressed = max(0.0, 1 - dataset["patients"] / max(source["patients"], 1))
+    tvd_tolerance = round(suppressed + TOLERANCES["age_sex_tvd"] + 1 / math.sqrt(max(source["patients"], 1)), 4)
     visits_rel = (abs(dataset["visits_per_patient"] - source["visits_per_patient"])
                   / max(source["visits_per_patient"], 1e-9))
     lead = {q: abs(dataset["lead_time_days"][q] - source["lead_time_days"][q]) for q in ("median", "p90")}
