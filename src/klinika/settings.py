@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "klinika.scheduling",
     "klinika.records",
     "klinika.edocs",
+    "klinika.fhir",
     "klinika.testdata",
     "klinika.lifecycle",
     "klinika.web",

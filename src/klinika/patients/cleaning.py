@@ -124,6 +124,15 @@ def _clean_identity(data, out, errors, today):
                document_country=country if number else "")
 
 
+def clean_contacts(data: dict) -> dict:
+    """The contact fields of `data` (phone, e-mail, consents, preferred channel) by the desk's rules,
+    or a ValidationError naming every problem."""
+    errors, out = _Errors(), {}
+    _clean_contacts(data, out, errors)
+    errors.raise_if_any()
+    return out
+
+
 def _clean_contacts(data, out, errors):
     phone_text = as_text(data.get("phone")).strip()
     email_text = as_text(data.get("email")).strip()

@@ -185,7 +185,7 @@ class Attachment(ClinicOwnedModel):
     original_name = EncryptedTextField(max_length=255)
     description = EncryptedTextField(max_length=500, blank=True)
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)  # as VitalSigns.recorded_at
 
     def encryption_subject_ref(self):
         return self.patient.subject_ref

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from klinika.audit.context import Actor
 from klinika.audit.models import Action
 from klinika.audit.services import record_many
-from klinika.bulk import CHUNK, IMPORTED, ImportRejected, chunks, problems_of
+from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, problems_of
 from klinika.crypto import keystore
 from klinika.edocs import rules, statuses
 from klinika.edocs.models import (
@@ -41,7 +41,7 @@ from klinika.edocs.models import (
     SickLeave,
 )
 from klinika.edocs.services import OBJECT_TYPE, PACKAGE_TYPE
-from klinika.edocs.services.numbering import take_numbers
+from klinika.edocs.services.numbering import is_valid_number, keep_numbers, take_numbers
 from klinika.patients.models import Patient
 from klinika.records.models import Encounter
 from klinika.staff.models import Practitioner, Profession
@@ -61,7 +61,9 @@ def import_documents(clinic, rows: Iterable[dict], *, actor: Actor, chunk_size: 
                      now: datetime.datetime | None = None) -> DocumentImportResult:
     """rows: kind ("rx", "ref", "zla"), encounter_id (the visit it was issued in) or patient_id, issued_at
     (when it was signed where it was issued), optionally practitioner_id (a doctor of the clinic; the
-    visit's by default), and what the forms take: "items" (1-5 drugs) for rx, "data" for ref and zla."""
+    visit's by default), and what the forms take: "items" (1-5 drugs) for rx, "data" for ref and zla.
+    A row may keep its documents' own numbers ("numbers", one per document, e.g. a handover import):
+    they must be of the kind's form and not taken; the sequences then move past them."""
     now = now or timezone.now()
     result = DocumentImportResult()
     with clinic_context(clinic):
@@ -83,6 +85,7 @@ class _Item:
     encounter_id: int | None
     issued_at: datetime.datetime
     contents: list  # one content per document (several for a prescription package)
+    numbers: list | None = None  # the documents' own numbers, kept (else taken from the sequences)
 
 
 def _import_chunk(clinic, chunk, first, actor, now, result):
@@ -105,6 +108,7 @@ def _import_chunk(clinic, chunk, first, actor, now, result):
             items.append(_clean(row, visits, patients, doctors, now))
         except ValidationError as error:
             problems.extend(problems_of(error, i))
+    problems.extend(_taken_numbers(chunk, first, items if not problems else []))
     if problems:
         raise ImportRejected(problems)
     _store(clinic, items, actor, result)
@@ -144,7 +148,33 @@ def _clean(row, visits, patients, doctors, now) -> _Item:
         contents = [rules.clean_referral(_form(row), issued_on=issued_on)]
     else:
         contents = [rules.clean_sick_leave(_form(row), patient=patient, issued_on=issued_on)]
-    return _Item(kind, patient, practitioner_id, visit["pk"] if visit else None, issued_at, contents)
+    numbers = row.get("numbers")
+    if numbers is not None and (not isinstance(numbers, list) or len(numbers) != len(contents)
+                                or not all(isinstance(n, str) and is_valid_number(kind, n) for n in numbers)):
+        raise ValidationError({"numbers": _("Give one number per document, of the form of its kind "
+                                            "(e.g. RX-2026-000042).")})
+    return _Item(kind, patient, practitioner_id, visit["pk"] if visit else None, issued_at, contents, numbers)
+
+
+def _taken_numbers(chunk, first, items) -> list:
+    """Rows whose own numbers are already used in the clinic or by another row of the chunk."""
+    problems, seen = [], set()
+    wanted = {kind: [] for kind in DocKind}
+    for i, item in enumerate(items, start=first):
+        for number in item.numbers or []:
+            if (item.kind, number) in seen:
+                problems.append(RowProblem(i, "numbers", _("The number %(number)s is given twice.")
+                                           % {"number": number}))
+            seen.add((item.kind, number))
+            wanted[item.kind].append((i, number))
+    for kind, model in ((DocKind.PRESCRIPTION, Prescription), (DocKind.REFERRAL, Referral),
+                        (DocKind.SICK_LEAVE, SickLeave)):
+        rows = dict((number, i) for i, number in wanted[kind])
+        if rows:
+            for number in model.objects.filter(number__in=list(rows)).values_list("number", flat=True):
+                problems.append(RowProblem(rows[number], "numbers", _("The number %(number)s is already used.")
+                                           % {"number": number}))
+    return problems
 
 
 def _form(row) -> dict:
@@ -158,6 +188,8 @@ def _numbers(items) -> dict:
     """Numbers for every document of the chunk, from the clinic's sequences of each issue year."""
     wanted: dict[tuple, int] = {}
     for item in items:
+        if item.numbers is not None:
+            continue
         key = (item.kind, timezone.localdate(item.issued_at).year)
         wanted[key] = wanted.get(key, 0) + len(item.contents)
     return {key: iter(take_numbers(key[0], key[1], count)) for key, count in sorted(wanted.items())}
@@ -167,6 +199,8 @@ def _store(clinic, items, actor, result):
     if not items:
         return
     numbers = _numbers(items)
+    for kind in DocKind:
+        keep_numbers(kind, [n for item in items if item.kind == kind for n in item.numbers or []])
     packages = PrescriptionPackage.objects.bulk_create([
         PrescriptionPackage(clinic=clinic, patient=item.patient, practitioner_id=item.practitioner_id,
                             encounter_id=item.encounter_id)
@@ -180,12 +214,15 @@ def _store(clinic, items, actor, result):
                   "encounter_id": item.encounter_id, "status": DocStatus.IMPORTED, "signed_at": item.issued_at}
         if item.kind == DocKind.PRESCRIPTION:
             package = next(package_of)
-            made = [Prescription(package=package, number=next(numbers[item.kind, year]), content=content, **common)
+            own = iter(item.numbers or [])
+            made = [Prescription(package=package, number=next(own) if item.numbers else next(numbers[item.kind, year]),
+                                 content=content, **common)
                     for content in item.contents]
             units.append((item.kind, package, made))
         else:
             model = Referral if item.kind == DocKind.REFERRAL else SickLeave
-            made = [model(number=next(numbers[item.kind, year]), content=item.contents[0], **common)]
+            number = item.numbers[0] if item.numbers else next(numbers[item.kind, year])
+            made = [model(number=number, content=item.contents[0], **common)]
             units.append((item.kind, made[0], made))
         documents[item.kind].extend(made)
     for kind, model in ((DocKind.PRESCRIPTION, Prescription), (DocKind.REFERRAL, Referral),

@@ -62,3 +62,21 @@ def is_valid_number(kind: str, number: str) -> bool:
 def new_access_code() -> str:
     """The 4-digit code the patient gives at the pharmacy or the registration desk."""
     return f"{secrets.randbelow(10_000):04d}"
+
+
+def keep_numbers(kind: str, numbers: list[str]) -> None:
+    """Numbers given from outside (a handover import keeps each document's number): each year's
+    sequence moves past the highest of them, so numbers issued here later never collide."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("keep_numbers() must run inside the transaction that saves the documents")
+    kind = DocKind(kind)
+    highest: dict[int, int] = {}
+    for number in numbers:
+        match = PATTERN[kind].fullmatch(number)
+        year, value = int(match.group(1)), int(match.group(2))
+        highest[year] = max(highest.get(year, 0), value)
+    for year, value in sorted(highest.items()):
+        sequence = _locked_sequence(kind, year)
+        if sequence.last_value < value:
+            sequence.last_value = value
+            sequence.save(update_fields=["last_value"])

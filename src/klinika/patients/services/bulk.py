@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from klinika.audit.context import Actor
 from klinika.audit.models import Action
 from klinika.audit.services import record_many
-from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, problems_of
+from klinika.bulk import CHUNK, IMPORTED, ImportRejected, RowProblem, chunks, import_in_chunks, problems_of
 from klinika.crypto import keystore
 from klinika.crypto.fields import blind_index_for
-from klinika.patients.cleaning import clean_patient_data
+from klinika.patients.cleaning import clean_contacts, clean_patient_data
 from klinika.patients.models import IdentifierKind, IdentifierNote, Patient, PatientIdentifier
 from klinika.tenancy.context import clinic_context
 
@@ -134,3 +134,50 @@ def _store(clinic, cleaned, now, actor, result: ImportResult):
         if row.get("id") is not None:
             result.ids[row["id"]] = patient.pk
     result.count += len(patients)
+
+
+@dataclass
+class ConsentResult:
+    count: int = 0
+
+
+def import_consents(clinic, rows: Iterable[dict], *, actor: Actor, chunk_size: int = CHUNK) -> ConsentResult:
+    """Contact consents of patients already stored (a handover import: consents travel apart from the
+    patient). rows: patient_id, consent_sms, consent_email, preferred_channel, consent_updated_at
+    (when they last changed; now if not given). The desk's rules apply: a consent needs the contact
+    it is about, and the preferred channel must be one agreed to. One UPDATE audit event per patient,
+    reason "imported"."""
+    now = timezone.now()
+
+    def one_chunk(clinic, chunk, first, result):
+        patients = {p.pk: p for p in Patient.objects.filter(pk__in={row.get("patient_id") for row in chunk})}
+        keystore.load_subject_keys(clinic.id, [p.subject_ref for p in patients.values()])
+        transaction.on_commit(lambda: keystore.forget_subject_keys(clinic.id, [p.subject_ref
+                                                                               for p in patients.values()]))
+        problems, changed = [], []
+        for i, row in enumerate(chunk, start=first):
+            patient = patients.get(row.get("patient_id"))
+            if patient is None:
+                problems.append(RowProblem(i, "patient", _("Choose a patient of this clinic.")))
+                continue
+            try:
+                values = clean_contacts({"phone": patient.phone, "email": patient.email,
+                                         "consent_sms": row.get("consent_sms"),
+                                         "consent_email": row.get("consent_email"),
+                                         "preferred_channel": row.get("preferred_channel") or ""})
+            except ValidationError as error:
+                problems.extend(problems_of(error, i))
+                continue
+            patient.consent_sms, patient.consent_email = values["consent_sms"], values["consent_email"]
+            patient.preferred_channel = values["preferred_channel"]
+            patient.consent_updated_at = row.get("consent_updated_at") or now
+            changed.append(patient)
+        if problems:
+            raise ImportRejected(problems)
+        Patient.objects.bulk_update(changed, ["consent_sms", "consent_email", "preferred_channel",
+                                              "consent_updated_at"])
+        record_many(Action.UPDATE, [("patient", p.pk, p.subject_ref) for p in changed], reason=IMPORTED,
+                    clinic_id=clinic.id, actor=actor)
+        result.count += len(changed)
+
+    return import_in_chunks(clinic, rows, chunk_size, one_chunk, ConsentResult())

@@ -178,3 +178,57 @@ def _decrypted(attachment: Attachment) -> Iterator[bytes]:
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield first
     yield from rest
+
+
+IMPORTED = "imported"
+
+
+def import_attachment(clinic, *, patient_id, data: bytes, kind: str, original_name: str, description: str = "",
+                      uploaded_by_id, uploaded_at=None, encounter_id=None, actor=None) -> Attachment:
+    """An attachment brought from elsewhere (a handover import): `data` checked like an upload (PDF, JPEG
+    or PNG by its first bytes, within the size limit), encrypted under the patient's key and stored, with
+    who uploaded it and when. Needs the clinic in context; one CREATE audit event, reason "imported"."""
+    from django.utils import timezone
+
+    from klinika.accounts.models import User
+    from klinika.audit.services import record_many
+
+    errors: dict[str, list] = {}
+    patient = Patient.objects.filter(pk=patient_id, is_active=True).first()
+    if patient is None:
+        errors["patient"] = [_("Choose a patient of this clinic.")]
+    if kind not in Attachment.Kind.values:
+        errors["kind"] = [_("Choose what the file is: scanned document, laboratory result, image or other.")]
+    if not User.objects.filter(pk=uploaded_by_id, clinic=clinic).exists():
+        errors["uploaded_by"] = [_("Choose a user of this clinic who uploaded it.")]
+    encounter = None
+    if encounter_id is not None and patient is not None:
+        encounter = Encounter.objects.filter(pk=encounter_id, patient=patient).first()
+        if encounter is None:
+            errors["encounter"] = [_("Choose a visit of this patient.")]
+    description = (description if isinstance(description, str) else "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = [_("At most %(max)d characters.") % {"max": DESCRIPTION_MAX}]
+    content_type = detect_type(data[:16]) if data else None
+    if not data or len(data) > max_upload_bytes() or content_type is None:
+        errors["file"] = [_("Only PDF, JPEG and PNG files within the size limit can be attached.")]
+    if errors:
+        raise ValidationError(errors)
+    public_id = uuid.uuid4()
+    ciphertext = b"".join(filecrypt.encrypt([data], clinic_id=clinic.id, subject_ref=patient.subject_ref,
+                                            public_id=public_id))
+    storage = attachment_storage()
+    stored_name = storage.save(filecrypt.random_name(), ContentFile(ciphertext))
+    try:
+        with transaction.atomic():
+            attachment = Attachment(public_id=public_id, patient=patient, encounter=encounter, kind=kind,
+                                    content_type=content_type, size=len(data), storage_name=stored_name,
+                                    original_name=_clean_name(original_name), description=description,
+                                    uploaded_by_id=uploaded_by_id, uploaded_at=uploaded_at or timezone.now())
+            attachment.save()
+            record_many(Action.CREATE, [("attachment", public_id, patient.subject_ref)], reason=IMPORTED,
+                        clinic_id=clinic.id, actor=actor)
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    return attachment
