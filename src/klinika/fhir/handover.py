@@ -184,9 +184,10 @@ def _chunked(resource_type, after, chunk_size) -> Iterator[tuple[str, list]]:
             if position is not None:
                 page = page.filter(pk__gt=position)
             rows = list(page[:chunk_size])
-            if not rows:
+            if rows:
+                yield tag, rows
+            if len(rows) < chunk_size:  # a short page is the last one
                 break
-            yield tag, rows
             position = rows[-1].pk
 
 
@@ -314,6 +315,8 @@ def _derived(field: str, after, chunk_size, *, count_only=False) -> Iterator[tup
                         continue
                     key = ["", row.pk, index]
                     yield key, (None if count_only else mapper.to_fhir(row, index, entry))
+        if len(rows) < chunk_size:
+            return
         position = rows[-1].pk
 
 
