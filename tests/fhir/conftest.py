@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from klinika.accounts.models import User
 from klinika.audit.context import Actor
-from klinika.patients.services.bulk import import_consents, import_patients
 from klinika.patients.models import Patient
+from klinika.patients.services.bulk import import_consents, import_patients
 from klinika.records.models import Encounter
 from klinika.records.services import attachments
 from klinika.tenancy.context import clinic_context

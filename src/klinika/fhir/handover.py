@@ -554,7 +554,8 @@ class ImportSession:
 
     def _load_Appointment(self, items):
         for batch in chunks(items, BATCH):
-            rows = [{"patient_id": self.patients.get(v["patient"]), "practitioner_id": self.roles.get(v["practitioner"]),
+            rows = [{"patient_id": self.patients.get(v["patient"]),
+                     "practitioner_id": self.roles.get(v["practitioner"]),
                      "visit_type_id": self.visit_types.get(v["visit_type"]), "status": v["status"],
                      "starts_at": v["starts_at"], "ends_at": v["ends_at"], "booked_at": v["created_at"],
                      "reason": v["reason"], "cancel_reason": v["cancel_reason"], "cancelled_at": v["cancelled_at"],
@@ -690,7 +691,8 @@ class ImportSession:
         try:
             data = self.read_attachment(v["path"])
         except (OSError, KeyError) as error:
-            raise ImportFailed(f"DocumentReference {v['id']}: its file {v['path']!r} cannot be read ({error})") from None
+            raise ImportFailed(f"DocumentReference {v['id']}: its file {v['path']!r} cannot be read "
+                               f"({error})") from None
         try:
             import_attachment(self.clinic, patient_id=self.patients.get(v["patient"]), data=data, kind=v["kind"],
                               original_name=v["original_name"], description=v["description"],
@@ -718,7 +720,8 @@ def _prescription_item(content: dict) -> dict:
             "no_substitution": content.get("no_substitution"), "valid_from": content.get("valid_from"),
             "validity_days": content.get("validity_days"), "supply_days": content.get("supply_days")}
     builtin = drug.get("builtin_id")
-    if builtin is not None and Drug.objects.filter(pk=builtin, gtin=drug.get("gtin") or "", name=drug.get("name")).exists():
+    if builtin is not None and Drug.objects.filter(pk=builtin, gtin=drug.get("gtin") or "",
+                                                   name=drug.get("name")).exists():
         item["drug_id"] = builtin
     else:
         item.update(drug_name=drug.get("name"), strength=drug.get("strength"), form=drug.get("form"),

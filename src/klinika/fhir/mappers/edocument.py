@@ -15,7 +15,8 @@ REQUEST_STATUS = {DocStatus.DRAFT: "draft", DocStatus.SIGNED: "active", DocStatu
 
 def common_extensions(document) -> list:
     content = document.content if isinstance(document.content, dict) else {}
-    return (ext("document-status", valueCode=document.status) + ext("access-code", valueString=text(document.access_code))
+    return (ext("document-status", valueCode=document.status)
+            + ext("access-code", valueString=text(document.access_code))
             + ext("platform-id", valueString=document.platform_id) + ext("created-at",
                                                                          valueDateTime=aware(document.created_at))
             + ext("signed-at", valueDateTime=aware(document.signed_at))

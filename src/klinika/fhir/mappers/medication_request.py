@@ -19,8 +19,29 @@ from fhir.resources.R4B.medicationrequest import (
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.quantity import Quantity
 
-from klinika.fhir.common import GTIN, UCUM, as_date, aware, code_of, concept, ext, ext_value, fid, identifier, naming_system, ref, ref_id
-from klinika.fhir.mappers.edocument import NUMBER, REQUEST_STATUS, common_extensions, common_from, common_values, issued_on
+from klinika.fhir.common import (
+    GTIN,
+    UCUM,
+    as_date,
+    aware,
+    code_of,
+    concept,
+    ext,
+    ext_value,
+    fid,
+    identifier,
+    naming_system,
+    ref,
+    ref_id,
+)
+from klinika.fhir.mappers.edocument import (
+    NUMBER,
+    REQUEST_STATUS,
+    common_extensions,
+    common_from,
+    common_values,
+    issued_on,
+)
 
 PACKAGE = naming_system("prescription-package")
 DRUG_PARTS = ("strength", "form", "pack_size")
@@ -36,7 +57,8 @@ def to_fhir(prescription) -> MedicationRequest:
         groupIdentifier=identifier(PACKAGE, fid(prescription.package_id)),
         medicationCodeableConcept=concept(GTIN if drug.get("gtin") else None, drug.get("gtin") or None,
                                           drug.get("name"), text=drug.get("name")),
-        subject=ref("Patient", fid(prescription.patient_id)), encounter=ref("Encounter", fid(prescription.encounter_id)),
+        subject=ref("Patient", fid(prescription.patient_id)),
+        encounter=ref("Encounter", fid(prescription.encounter_id)),
         requester=ref("PractitionerRole", fid(prescription.practitioner_id)),
         authoredOn=aware(prescription.signed_at or prescription.created_at),
         dosageInstruction=[Dosage(text=content["dosage"])] if content.get("dosage") else None,

@@ -26,7 +26,8 @@ def values(clinic, *, visit_types=(), rooms=()) -> dict:
 
 def from_fhir(resource: Organization) -> dict:
     return {"id": resource.id, "name": resource.name or "", "slug": identifier_value(resource.identifier, SLUG),
-            "visit_types": [{"code": part_value(g, "code", "valueCode", ""), "name": part_value(g, "name", "valueString", ""),
+            "visit_types": [{"code": part_value(g, "code", "valueCode", ""),
+                             "name": part_value(g, "name", "valueString", ""),
                              "duration_minutes": part_value(g, "minutes", "valuePositiveInt")}
                             for g in find_ext(resource, "visit-type")],
             "rooms": [e.valueString for e in find_ext(resource, "room")]}

@@ -102,7 +102,7 @@ def to_fhir(patient, *, former=None) -> FhirPatient:
         telecom.append(ContactPoint(system="email", value=patient.email))
     guardian = ext_group("guardian", (ext("guardian-patient", valueReference=ref("Patient", fid(patient.guardian_id)))
                                       + ext("guardian-relation", valueCode=patient.guardian_relation or None))
-                         ) if patient.guardian_id else []
+                         ) if patient.guardian_id or patient.guardian_relation else []
     return FhirPatient(
         id=fid(patient.pk), active=patient.is_active, identifier=identifiers or None,
         name=[HumanName(use="official", family=text(patient.last_name), given=[text(patient.first_name)])],

@@ -9,8 +9,29 @@ authoredOn. Extensions: the tests already done, and edocument.py's.
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from klinika.fhir.common import ICD9PL, ICD10, SPECIALTY, aware, code_of, code_system, concept, ext, ext_value, fid, identifier, ref, ref_id
-from klinika.fhir.mappers.edocument import NUMBER, REQUEST_STATUS, common_extensions, common_from, common_values, issued_on
+from klinika.fhir.common import (
+    ICD9PL,
+    ICD10,
+    SPECIALTY,
+    aware,
+    code_of,
+    code_system,
+    concept,
+    ext,
+    ext_value,
+    fid,
+    identifier,
+    ref,
+    ref_id,
+)
+from klinika.fhir.mappers.edocument import (
+    NUMBER,
+    REQUEST_STATUS,
+    common_extensions,
+    common_from,
+    common_values,
+    issued_on,
+)
 
 KIND = code_system("referral-kind")
 
