@@ -2,8 +2,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 
 from klinika.patients.models import Patient
 from klinika.records.models import Attachment, VitalSigns

@@ -21,8 +21,7 @@ from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.patients import validators as v
 from klinika.patients.cleaning import as_bool, as_id, as_text, clean_patient_data
-from klinika.patients.models import (DeathCause, IdentifierKind, IdentifierNote, Patient, PatientIdentifier,
-                                     PatientMerge)
+from klinika.patients.models import DeathCause, IdentifierKind, IdentifierNote, Patient, PatientIdentifier, PatientMerge
 
 # Reasons a user may give for changing an identifier (the others are set by the system).
 CHANGE_REASONS = [IdentifierNote.TYPO, IdentifierNote.OFFICIAL_CHANGE, IdentifierNote.OWN_PESEL,
