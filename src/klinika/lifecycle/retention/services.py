@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,8 +65,10 @@ def _entry_sources():
     ]
 
 
-def _last_entries(patient_pks=None, before=None) -> dict[int, datetime.datetime]:
-    """The newest entry per patient (only those in `patient_pks`, only entries before `before`)."""
+def _entries(patient_pks=None, before=None) -> tuple[dict, dict]:
+    """The oldest and the newest entry per patient (only those in `patient_pks`, only entries before
+    `before`): one grouped query per source and timestamp, whatever the number of patients."""
+    first: dict[int, datetime.datetime] = {}
     last: dict[int, datetime.datetime] = {}
     for queryset, lookup, fields in _entry_sources():
         if patient_pks is not None:
@@ -75,10 +77,13 @@ def _last_entries(patient_pks=None, before=None) -> dict[int, datetime.datetime]
             rows = queryset.filter(**{f"{name}__isnull": False})
             if before is not None:
                 rows = rows.filter(**{f"{name}__lt": before})
-            for pk, at in rows.values_list(lookup).annotate(at=Max(name)).values_list(lookup, "at").order_by():
-                if pk not in last or at > last[pk]:
-                    last[pk] = at
-    return last
+            grouped = rows.values_list(lookup).annotate(lo=Min(name), hi=Max(name)).values_list(lookup, "lo", "hi")
+            for pk, lo, hi in grouped.order_by():
+                if pk not in first or lo < first[pk]:
+                    first[pk] = lo
+                if pk not in last or hi > last[pk]:
+                    last[pk] = hi
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -135,12 +140,13 @@ def compute_due(today: datetime.date | None = None) -> list[Due]:
     today = today or timezone.localdate()
     people = _people()
     erased = _erased_patients()
-    last = _last_entries()
-    person_last = {}
+    first, last = _entries()
+    person_first, person_last = {}, {}
     for person in people.values():
         stamps = [last[pk] for pk in person.members if pk in last]
         if stamps and person.subject_ref not in erased:
             person_last[person.root] = max(stamps)
+            person_first[person.root] = min(first[pk] for pk in person.members if pk in first)
 
     owners = {pk: person for person in people.values() for pk in person.members}
     records, pending_records = [], set()
@@ -167,10 +173,8 @@ def compute_due(today: datetime.date | None = None) -> list[Due]:
 
     candidates = [people[root] for root, at in person_last.items()
                   if rules.destroy_from(at, rules.DOCUMENTATION.years) <= today and root not in pending_records]
-    patients = {p.pk: p for p in Patient.objects.filter(pk__in=[c.root for c in candidates])}
     found = []
-    for person in candidates:
-        patient = patients[person.root]
+    for person, patient in _with_patients(candidates):
         born = patient.birth_date
         if born is ERASED:  # erased outside retention (a shredded subject): nothing left to keep
             continue
@@ -179,14 +183,23 @@ def compute_due(today: datetime.date | None = None) -> list[Due]:
             turns_2 = rules.second_birthday(born)
             if rules.local_date(person_last[person.root]) < turns_2:
                 under_2 = person_last[person.root]
-            else:
-                under_2 = max(_last_entries(person.members, before=_start_of_local_day(turns_2)).values(),
-                              default=None)
+            elif rules.local_date(person_first[person.root]) < turns_2:  # entries on both sides: rare
+                _first, before = _entries(person.members, before=_start_of_local_day(turns_2))
+                under_2 = max(before.values(), default=None)
         rule, due_on = rules.patient_due(last_entry=person_last[person.root], last_entry_under_2=under_2,
                                          death_date=patient.death_date or None, death_cause=patient.death_cause or "")
         if due_on <= today:
             found.append(Due(ItemKind.PATIENT, person.subject_ref, person.subject_ref, rule.code, due_on))
     return records + found
+
+
+def _with_patients(people: list[_Person], chunk: int = 1000):
+    """Each person with their decrypted patient row, a chunk of rows per query."""
+    for start in range(0, len(people), chunk):
+        part = people[start:start + chunk]
+        rows = {p.pk: p for p in Patient.objects.filter(pk__in=[person.root for person in part])}
+        for person in part:
+            yield person, rows[person.root]
 
 
 @dataclass
@@ -316,12 +329,13 @@ def run(today: datetime.date | None = None) -> RunReport:
     dues = {(d.kind, d.ref): d for d in compute_due(today)}
     holds = _holds()
     clinic = Clinic.objects.get(pk=require_clinic_id())
+    members = {person.subject_ref: person.members for person in _people().values()}
     for item in sorted(approved, key=lambda i: i.kind == ItemKind.PATIENT):
         interrupted = item.kind == ItemKind.PATIENT and _key_gone(item.subject_ref)
         if is_held(item, holds):
             report.held.append(item)
         elif interrupted or (item.kind, item.ref) in dues:
-            _erase(clinic, item)
+            _erase(clinic, item, members.get(item.subject_ref, []))
             report.erased.append(item)
         else:
             report.no_longer_due.append(item)
@@ -333,13 +347,12 @@ def _key_gone(subject_ref) -> bool:
     return patient is not None and patient.birth_date is ERASED
 
 
-def _erase(clinic, item: RetentionItem):
+def _erase(clinic, item: RetentionItem, patient_pks: list[int]):
     trace = f"retention: {item.kind} {item.rule}, due {item.due_on.isoformat()}, approved " \
             f"{timezone.localdate(item.approved_at).isoformat()} by user #{item.approved_by_id}"
     if item.kind == ItemKind.PATIENT:
-        members = list(Patient.objects.filter(pk__in=_people_of(item.subject_ref)).values_list("subject_ref",
-                                                                                              flat=True))
-        for subject_ref in members:
+        subjects = {item.subject_ref, *Patient.objects.filter(pk__in=patient_pks).values_list("subject_ref", flat=True)}
+        for subject_ref in sorted(subjects, key=str):
             lifecycle.erase_subject(clinic, subject_ref, reason=f"{item.rule} due {item.due_on.isoformat()}")
     else:
         attachment = Attachment.objects.filter(public_id=item.ref).only("storage_name").first()
@@ -354,13 +367,6 @@ def _erase(clinic, item: RetentionItem):
         item.save(update_fields=["erased_at"])
         record(Action.DELETE, object_type=f"retention-{item.kind}", object_id=item.ref, subject_ref=item.subject_ref,
                reason=trace)
-
-
-def _people_of(subject_ref) -> list[int]:
-    for person in _people().values():
-        if person.subject_ref == subject_ref:
-            return person.members
-    return []
 
 
 # --- legal holds ---------------------------------------------------------------------------
