@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.http import Http404
 
 from klinika.audit.context import Actor, acting_as
+from klinika.lifecycle import services as lifecycle
 from klinika.lifecycle.retention import services
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.services import find_clinic
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         approve.add_argument("--by", required=True, metavar="LOGIN",
                              help="the clinic administrator or data protection officer who approves")
         run = sub.add_parser("run", help="erase what was approved, is still due and is not on legal hold")
+        run.add_argument("--rotate-index", action="store_true",
+                         help="after erasing patients, rotate the clinic's index key, so that clinic-database "
+                              "backups stop matching their identifiers (docs/erasure.md)")
         for parser_ in (due, approve, run):
             parser_.add_argument("--clinic", required=True, help="the clinic's slug or id")
 
@@ -39,7 +43,7 @@ class Command(BaseCommand):
             elif action == "approve":
                 self._approve(clinic, options)
             else:
-                self._run()
+                self._run(clinic, options["rotate_index"])
 
     def _due(self):
         report = services.refresh_queue()
@@ -68,7 +72,7 @@ class Command(BaseCommand):
             raise CommandError("some ids are not in this clinic's retention queue; `retention due` lists it") from None
         self.stdout.write(f"approved {len(approved)} item(s) by {user.username}; `retention run` erases them")
 
-    def _run(self):
+    def _run(self, clinic, rotate_index):
         report = services.run()
         for item in report.erased:
             what = "crypto-erased" if item.kind == "patient" else "deleted"
@@ -79,3 +83,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{item.ref}\t{item.kind}\t{item.rule}\tkept: no longer due (run `retention due`)")
         self.stdout.write(f"erased {len(report.erased)}, held {len(report.held)}, no longer due "
                           f"{len(report.no_longer_due)}; {report.awaiting_approval} due item(s) await approval")
+        patients = sum(item.kind == "patient" for item in report.erased)
+        if patients and rotate_index:
+            rotation = lifecycle.rotate_index_key(clinic)
+            self.stdout.write(f"rotated the index key: {rotation.rows} rows re-indexed; backups no longer match "
+                              "the erased patients' identifiers")
+        elif patients:
+            self.stdout.write(f"{patients} patient(s) erased: run `klinika keys rotate {clinic.slug} --index` (or "
+                              "`retention run --rotate-index`) so clinic-database backups stop matching their "
+                              "identifiers")
