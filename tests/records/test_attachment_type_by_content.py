@@ -41,7 +41,7 @@ def test_anything_else_is_refused_and_nothing_is_stored(ctx, file_store, content
 
 def test_other_bad_input_is_named(ctx, file_store):
     with pytest.raises(ValidationError) as caught:
-        attachments.upload(ctx.users["nurse"], ctx.woman.pk, files.upload(files.pdf()), kind="xray",
+        attachments.upload(ctx.users["nurse"], ctx.woman.pk, files.upload(files.pdf()), kind="mri",
                            description="x" * 501)
     assert set(caught.value.message_dict) == {"kind", "description"}
     with pytest.raises(ValidationError) as caught:

@@ -37,6 +37,8 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "audit.view_access_log": ({R.DPO, R.CLINIC_ADMIN}, _("See who accessed a patient's record")),
     "audit.verify": ({R.DPO, R.VENDOR_OPERATOR}, _("Verify the audit trail")),
     "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
+    "retention.manage": ({R.DPO, R.CLINIC_ADMIN},
+                         _("Approve destroying documentation past its retention period; place legal holds")),
     "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
 }

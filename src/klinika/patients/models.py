@@ -60,6 +60,11 @@ class Patient(ClinicOwnedModel):
     address = EncryptedJSONField(_("address"), blank=True, sealed_in="details")
     phone = EncryptedTextField(_("phone"), max_length=30, blank=True, sealed_in="personal")
     email = EncryptedTextField(_("e-mail"), max_length=254, blank=True, sealed_in="personal")
+    # Only what the retention rules need (ustawa o prawach pacjenta, art. 29 ust. 1 pkt 1: 30 years
+    # from the end of the year of death when it was caused by injury or poisoning). Health data, so
+    # sealed under the patient's key with the other details.
+    death_date = EncryptedDateField(_("date of death"), blank=True, sealed_in="details")
+    death_cause = EncryptedTextField(_("cause of death"), max_length=10, blank=True, sealed_in="details")
     preferred_channel = models.CharField(_("preferred contact channel"), max_length=10,
                                          choices=ContactChannel.choices, default=ContactChannel.SMS)
     consent_sms = models.BooleanField(_("agrees to SMS messages"), default=False)
@@ -120,6 +125,14 @@ class Patient(ClinicOwnedModel):
         if not hasattr(born, "year"):
             return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class DeathCause(models.TextChoices):
+    """As far as retention needs it: art. 29 ust. 1 pkt 1 names injury (uszkodzenie ciała) and poisoning."""
+
+    INJURY = "injury", _("injury")
+    POISONING = "poisoning", _("poisoning")
+    OTHER = "other", _("other cause")
 
 
 class IdentifierKind(models.TextChoices):

@@ -173,6 +173,10 @@ class Attachment(ClinicOwnedModel):
         LAB = "lab", _("laboratory result")
         IMAGE = "image", _("image")
         OTHER = "other", _("other")
+        # Kept under their own retention periods (ustawa o prawach pacjenta, art. 29 ust. 1 pkt 2 and 3):
+        # an X-ray image kept outside the documentation, and a referral or order the clinic received.
+        XRAY = "xray", _("X-ray image")
+        REFERRAL = "referral", _("received referral or order")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="attachments")

@@ -58,6 +58,10 @@ SECTIONS = (
                _("Support access")),
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
+    Section("data-protection", _("Data protection"), (
+        Screen("retention-queue", "retention:queue", _("Retention queue and legal holds"), ("retention.manage",),
+               _("Retention")),
+    )),
 )
 
 

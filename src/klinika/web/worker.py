@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from klinika.audit.services import checkpoint_pending
 from klinika.edocs.tasks import enqueue_retries
+from klinika.lifecycle.retention.tasks import enqueue_daily_scans
 from klinika.scheduling.tasks import enqueue_reminders
 from klinika.tenancy.services import active_clinics
 
@@ -86,6 +87,8 @@ class PeriodicWorker(Worker):
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         expire_test_datasets()
         queued = enqueue_periodic_jobs()
+        if scans := enqueue_daily_scans(active_clinics()):  # retention's due queue: once a day per clinic
+            logger.info("queued %d daily retention scan(s)", len(scans))
         for slug, tasks in queued.items():
             logger.info("%s: queued %s", slug, ", ".join(f"{job} (task {task_id})" for job, task_id in tasks.items()))
         if not queued:

@@ -15,13 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klinika.accounts.policy import require
+from klinika.accounts.policy import can, require
 from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.patients import validators as v
 from klinika.patients.cleaning import as_bool, as_id, as_text, clean_patient_data
-from klinika.patients.models import IdentifierKind, IdentifierNote, Patient, PatientIdentifier, PatientMerge
+from klinika.patients.models import DeathCause, IdentifierKind, IdentifierNote, Patient, PatientIdentifier, PatientMerge
 
 # Reasons a user may give for changing an identifier (the others are set by the system).
 CHANGE_REASONS = [IdentifierNote.TYPO, IdentifierNote.OFFICIAL_CHANGE, IdentifierNote.OWN_PESEL,
@@ -133,6 +133,31 @@ def update_patient(user, patient_id, changes: dict, *, identifier_reason: str = 
         _record(user, Action.UPDATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
                reason=("changed: " + ",".join(changed) + (f"; identifier: {identifier_reason}"
                                                           if identifier_kinds else ""))[:200])
+    return patient
+
+
+def record_death(user, patient_id, *, died_on, cause: str) -> Patient:
+    """Record that the patient died, when and whether of injury or poisoning: the retention rules
+    need it (lifecycle/retention/rules.py). A doctor or whoever corrects patients' details may."""
+    if not (can(user, "records.write") or can(user, "patients.edit")):
+        require(user, "patients.edit")  # refused, with the policy's message
+    errors = {}
+    if cause not in DeathCause.values:
+        errors["death_cause"] = [_("Choose the cause of death: injury, poisoning or another cause.")]
+    if not hasattr(died_on, "year"):
+        errors["death_date"] = [_("Enter the date of death.")]
+    elif died_on > timezone.localdate():
+        errors["death_date"] = [_("The date of death cannot be in the future.")]
+    with transaction.atomic():
+        patient = get_object_or_404(Patient.objects.select_for_update(), pk=_pk(patient_id))
+        if hasattr(died_on, "year") and hasattr(patient.birth_date, "year") and died_on < patient.birth_date:
+            errors["death_date"] = [_("The date of death cannot be before the birth date.")]
+        if errors:
+            raise ValidationError(errors)
+        patient.death_date, patient.death_cause = died_on, cause
+        patient.save(update_fields=["death_date", "death_cause", "updated_at"])
+        _record(user, Action.UPDATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
+                reason="changed: death_date,death_cause")
     return patient
 
 

@@ -67,7 +67,8 @@ def upload(user, patient_id, file, *, kind: str = Attachment.Kind.SCAN, descript
     patient = get_object_or_404(Patient.objects, pk=as_pk(patient_id))
     errors: dict[str, list] = {}
     if kind not in Attachment.Kind.values:
-        errors["kind"] = [_("Choose what the file is: scanned document, laboratory result, image or other.")]
+        errors["kind"] = [_("Choose what the file is: %(kinds)s.") % {
+            "kinds": ", ".join(str(label) for label in Attachment.Kind.labels)}]
     description = (description if isinstance(description, str) else "").strip()
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = [_("At most %(max)d characters.") % {"max": DESCRIPTION_MAX}]
