@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0005_measured_and_noted_at'),
+        ('records', '0006_attachment_uploaded_at'),
     ]
 
     operations = [
