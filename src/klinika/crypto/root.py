@@ -165,9 +165,9 @@ class LocalRootKeyProvider(RootKeyProvider):
             except FileNotFoundError:
                 if number != 1:
                     raise RootKeyError(
-                        f"Root key generation {number} missing: {path} does not exist. If `klinika keys "
-                        f"generations` shows it destroyed, what it wrapped is unreadable for good (by design); "
-                        f"otherwise restore the file from your key backup."
+                        f"Root key generation {number} missing: {path} does not exist. If it was destroyed "
+                        f"after the backup retention window, what it wrapped is unreadable for good (by design): "
+                        f"use a newer keystore backup. Otherwise restore the file from your key backup."
                     ) from None
                 raise RootKeyError(
                     f"Root key missing: {path} does not exist. Restore the key file from "

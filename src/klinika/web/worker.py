@@ -55,6 +55,19 @@ def expire_test_datasets():
                        gone.dataset_id, gone.slug)
 
 
+def destroy_old_root_generations():
+    """Retired root key generations die when the backup retention window has passed (crypto/keystore.py)."""
+    from klinika.crypto.keystore import RootGenerationInUse, destroy_due_root_generations
+
+    try:
+        gone = destroy_due_root_generations()
+    except RootGenerationInUse as exc:
+        logger.error("root key generations: %s", exc)
+        gone = exc.destroyed
+    for number in gone:
+        logger.warning("root key generation %d destroyed: keystore backups made under it open no more", number)
+
+
 class PeriodicWorker(Worker):
     """django-tasks-db's worker, driven in rounds: queue the periodic jobs when due, run what is ready, pause."""
 
@@ -85,6 +98,7 @@ class PeriodicWorker(Worker):
         for cp in checkpoint_pending():  # audit: no chain waits longer than a round for a witnessed checkpoint
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         expire_test_datasets()
+        destroy_old_root_generations()
         queued = enqueue_periodic_jobs()
         for slug, tasks in queued.items():
             logger.info("%s: queued %s", slug, ", ".join(f"{job} (task {task_id})" for job, task_id in tasks.items()))
