@@ -1,9 +1,11 @@
 """Root key generations in tests: the suite's root key comes from KLINIKA_ROOT_KEY (test_settings), and
 generations are files. These fixtures move that key into a key file, as an operator would before
 `klinika keys rotate-root`, and read a clinic's patients through chosen database copies."""
+import contextlib
 import os
 
 import pytest
+from django.db import connections
 
 from klinika.crypto import keystore, root
 from klinika.patients.models import Patient
@@ -28,15 +30,28 @@ def root_key_files(tmp_path):
     keystore.forget_cached_keys()
 
 
-def last_names(clinic, *, data="default", keys="keystore"):
-    """The clinic's patients' last names as read from the `data` database with the `keys` keystore
-    (aliases): what someone holding those two copies and the root key files reads."""
-    original = keystore.DB
-    keystore.DB = keys
+def last_names(clinic):
+    """The clinic's patients' last names, as this installation reads them (no cached key reused)."""
+    keystore.forget_cached_keys()
+    with clinic_context(clinic):
+        return [patient.last_name for patient in Patient.objects.order_by("id")]
+
+
+@contextlib.contextmanager
+def pointed_at(*, data=None, keys=None):
+    """This installation pointed at other databases (names: a SQLite file or a PostgreSQL database) for
+    the clinic data and/or the keystore: what someone holding those copies and the root key files reads."""
+    swapped = [(alias, name) for alias, name in (("default", data), ("keystore", keys)) if name is not None]
+    originals = {}
+    for alias, name in swapped:
+        connections[alias].close()
+        originals[alias] = connections[alias].settings_dict["NAME"]
+        connections[alias].settings_dict["NAME"] = name
     keystore.forget_cached_keys()
     try:
-        with clinic_context(clinic):
-            return [patient.last_name for patient in Patient.objects.using(data).order_by("id")]
+        yield
     finally:
-        keystore.DB = original
+        for alias, name in originals.items():
+            connections[alias].close()
+            connections[alias].settings_dict["NAME"] = name
         keystore.forget_cached_keys()

@@ -163,7 +163,7 @@ class LocalRootKeyProvider(RootKeyProvider):
             try:
                 mode = path.stat().st_mode
             except FileNotFoundError:
-                if number != 1:
+                if number != 1 or self.generations():
                     raise RootKeyError(
                         f"Root key generation {number} missing: {path} does not exist. If it was destroyed "
                         f"after the backup retention window, what it wrapped is unreadable for good (by design): "
