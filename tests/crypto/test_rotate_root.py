@@ -63,7 +63,8 @@ def test_rotation_rewraps_every_kek_and_keeps_every_clinic_readable(root_key_fil
     for key_id, kek in after.items():
         assert kek.root_generation == 2
         assert bytes(kek.wrapped) != bytes(keks[key_id].wrapped)  # a new blob ...
-        assert provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, key_id), 2) == material[key_id]  # ... same KEK
+        same = provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, key_id), 2)
+        assert same == material[key_id]  # ... of the same KEK
         with pytest.raises(RootKeyError):  # and generation 1 does not open it
             provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, key_id), 1)
     assert data_rows() == rows  # no data rewritten

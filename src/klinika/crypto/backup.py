@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,14 +181,16 @@ def read_sidecar(path: Path, kind: str) -> dict:
     """The backup's sidecar, checked against the file: refuses a changed, damaged or mislabelled backup."""
     sidecar = sidecar_path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file; give the backup file (klinika-{kind}-....) written by `klinika backup`.")
+        raise BackupError(f"{path} is not a file; give the backup file (klinika-{kind}-...) that `klinika backup` "
+                          f"wrote.")
     try:
         meta = json.loads(sidecar.read_text())
     except FileNotFoundError:
         raise BackupError(f"{sidecar} is missing: without it the backup cannot be checked; restore the backup "
                           f"together with its .json file.") from None
     except (ValueError, OSError) as exc:
-        raise BackupError(f"{sidecar} is not a backup description ({exc}); restore it from the backup target.") from None
+        raise BackupError(f"{sidecar} is not a backup description ({exc}); restore it from the backup "
+                          f"target.") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise BackupError(f"{sidecar} is not a {FORMAT} description; restore it from the backup target.")
     if meta.get("kind") != kind:
@@ -242,24 +245,23 @@ def _sqlite_restore(path: Path, target_name) -> None:
 
 
 def _pg_restore(path: Path, settings_dict, tables) -> None:
-    """Drop what is there and load the dump in one transaction: a failure leaves the database as it was."""
+    """Drop what is there and load the dump, in one transaction (psql --single-transaction around both):
+    a failure leaves the database as it was. Tables the dump does not know (a newer schema) go too.
+    The dump becomes an SQL script first (next to the backup, mode 0600), so a dump pg_restore cannot
+    read stops everything before the database is touched."""
     env = _libpq_env(settings_dict)
-    script = subprocess.Popen([_tool("pg_restore"), "--no-owner", "--no-privileges", "--file", "-", str(path)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    psql = subprocess.Popen([_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        for table in tables:
-            psql.stdin.write(f'DROP TABLE IF EXISTS "{table}" CASCADE;\n'.encode())
-        shutil.copyfileobj(script.stdout, psql.stdin)
-        psql.stdin.close()
-    except BrokenPipeError:
-        pass  # psql stopped at an error: reported below
-    script_error = script.stderr.read().decode(errors="replace")
-    psql_error = psql.stderr.read().decode(errors="replace")
-    if script.wait() != 0 or psql.wait() != 0:
-        raise BackupError(f"Restoring {path} into {settings_dict.get('NAME')} failed, nothing was changed: "
-                          f"{_first_line(script_error or psql_error)}")
+    drop = "DROP TABLE IF EXISTS " + ", ".join(f'"{table}"' for table in tables) + " CASCADE" if tables else "SELECT 1"
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".sql") as script:
+        steps = (
+            [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file", script.name,
+             str(path)],
+            [_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1", "-c", drop, "-f", script.name],
+        )
+        for step in steps:
+            result = subprocess.run(step, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            if result.returncode != 0:
+                raise BackupError(f"Restoring {path} into {settings_dict.get('NAME')} failed, nothing was changed: "
+                                  f"{_first_line(result.stderr)}")
 
 
 def readability(alias: str, report: RestoreReport) -> RestoreReport:

@@ -703,7 +703,8 @@ def _rewrap_under(target: int, on_rewrapped) -> int:
     root = provider()
     done = 0
     while True:
-        ids = list(_live_keks().exclude(root_generation=target).order_by("key_id").values_list("key_id", flat=True)[:200])
+        pending = _live_keks().exclude(root_generation=target).order_by("key_id")
+        ids = list(pending.values_list("key_id", flat=True)[:200])
         if not ids:
             return done
         for key_id in ids:

@@ -77,7 +77,7 @@ class RootKeyProvider(ABC):
         """Destroy generation `number`'s material for good (nothing if it is gone already)."""
         raise RootKeyError(f"{self.source()} cannot destroy root key generations.")
 
-    def forget_keys(self) -> None:
+    def forget_keys(self) -> None:  # noqa: B027 (optional: a provider that holds no key in memory keeps this)
         """Drop key material held in memory; the next use loads it again."""
 
     def create_if_missing(self) -> bool:
