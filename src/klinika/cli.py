@@ -3,7 +3,8 @@
     klinika demo [--port N]        migrate, seed the demo clinic, serve it
     klinika serve [--port N]       serve klinika (production WSGI server)
     klinika clinic create|invite|list
-    klinika keys rotate|erase-subject|shred
+    klinika keys rotate|erase-subject|shred|rotate-root|generations|destroy-root-generations
+    klinika backup --data-out DIR --keystore-out DIR2 / klinika restore --data FILE | --keystore FILE
     klinika audit verify|checkpoint
 
 `klinika --clinic SLUG COMMAND ...` runs any command (e.g. `shell`) inside that clinic's context.
@@ -38,7 +39,8 @@ def main(argv=None):
             clinic_ref, argv = argv[1], argv[2:]
         else:
             clinic_ref, argv = argv[0].split("=", 1)[1], argv[1:]
-    if argv and argv[0] not in ("help", "--help", "-h", "version", "--version", "makemigrations"):
+    # restore: the database it replaces may be the one the start-up check would refuse
+    if argv and argv[0] not in ("help", "--help", "-h", "version", "--version", "makemigrations", "restore"):
         check_root_key_or_exit(clinics_in_database())
     if argv[:1] and argv[0] in GUARDED:
         from klinika.testdata.datasets.guard import check_environment_or_exit

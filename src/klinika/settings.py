@@ -219,6 +219,9 @@ KLINIKA_KEY_CACHE_SECONDS = int(os.environ.get("KLINIKA_KEY_CACHE_SECONDS", 300)
 # interval, shared by every read): an erasure or shred reaches every process within this time.
 KLINIKA_KEY_REVOCATION_SECONDS = float(os.environ.get("KLINIKA_KEY_REVOCATION_SECONDS", 2))
 KLINIKA_KEY_CACHE_SIZE = int(os.environ.get("KLINIKA_KEY_CACHE_SIZE", 50_000))
+# How long backups are kept (days): a retired root key generation is destroyed this long after
+# `klinika keys rotate-root`, and with it every keystore backup made while it was current.
+KLINIKA_BACKUP_RETENTION_DAYS = int(os.environ.get("KLINIKA_BACKUP_RETENTION_DAYS", 35))
 KLINIKA_ROOT_KEY_PROVIDER = os.environ.get(
     "KLINIKA_ROOT_KEY_PROVIDER", "klinika.crypto.root.LocalRootKeyProvider"
 )

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from cryptography.hazmat.primitives import serialization
@@ -16,11 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from klinika.crypto.cache import KeyCache
-from klinika.crypto.errors import KeyDestroyed, KeyNotFound
+from klinika.crypto.errors import KeyDestroyed, KeyNotFound, KlinikaCryptoError
 from klinika.crypto.models import (
     AuditChainStart,
     AuditWitness,
@@ -29,8 +30,11 @@ from klinika.crypto.models import (
     KeyEncryptionKey,
     KeyRevocation,
     KeyState,
+    RootKeyCheck,
+    RootKeyGeneration,
 )
 from klinika.crypto.root import kek_aad, provider
+from klinika.crypto.signals import root_key_event
 
 DB = "keystore"
 Purpose = DataKey.Purpose
@@ -59,6 +63,7 @@ def forget_cached_keys():
     _cache.clear()
     _active.clear()
     _keks.clear()
+    provider().forget_keys()  # a destroyed root key generation leaves this process's memory too
 
 
 def _dek_aad(clinic_id: UUID, key_id: UUID, purpose: str) -> bytes:
@@ -68,7 +73,7 @@ def _dek_aad(clinic_id: UUID, key_id: UUID, purpose: str) -> bytes:
 def _kek_material(kek: KeyEncryptionKey) -> bytes:
     if kek.state == KeyState.DESTROYED or kek.wrapped is None:
         raise KeyDestroyed(f"The key-encryption key of clinic {kek.clinic_id} was shredded.")
-    return provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, kek.key_id))
+    return provider().unwrap(bytes(kek.wrapped), kek_aad(kek.clinic_id, kek.key_id), kek.root_generation)
 
 
 def _active_kek(clinic_id: UUID) -> KeyEncryptionKey:
@@ -99,8 +104,8 @@ def _wrap_new(clinic_id: UUID, purpose: str, subject_ref: UUID | None = None) ->
 def create_clinic_keys(clinic_id: UUID) -> None:
     """A new clinic's KEK and its clinic-wide keys."""
     with transaction.atomic(using=DB):
-        kek = KeyEncryptionKey(clinic_id=clinic_id)
-        kek.wrapped = provider().wrap(os.urandom(32), kek_aad(clinic_id, kek.key_id))
+        kek = KeyEncryptionKey(clinic_id=clinic_id, root_generation=current_root_generation())
+        kek.wrapped = provider().wrap(os.urandom(32), kek_aad(clinic_id, kek.key_id), kek.root_generation)
         kek.save(using=DB)
         for purpose in (Purpose.DATA, Purpose.INDEX, Purpose.SIGNING, Purpose.AUDIT):
             _wrap_new(clinic_id, purpose)
@@ -367,9 +372,9 @@ def rotate_clinic(clinic_id: UUID) -> RotationReport:
     with transaction.atomic(using=DB):
         old = KeyEncryptionKey.objects.using(DB).select_for_update().get(clinic_id=clinic_id, state=KeyState.ACTIVE)
         old_material = _kek_material(old)
-        new = KeyEncryptionKey(clinic_id=clinic_id)
+        new = KeyEncryptionKey(clinic_id=clinic_id, root_generation=current_root_generation())
         new_material = os.urandom(32)
-        new.wrapped = provider().wrap(new_material, kek_aad(clinic_id, new.key_id))
+        new.wrapped = provider().wrap(new_material, kek_aad(clinic_id, new.key_id), new.root_generation)
         old.state, old.wrapped, old.destroyed_at = KeyState.DESTROYED, None, timezone.now()
         old.save(using=DB)
         new.save(using=DB)
@@ -565,3 +570,210 @@ def finish_index_rotation(clinic_id: UUID) -> IndexRotation:
     forget_cached_keys()
     _scrub_freed_space()
     return rotation
+
+
+# --------------------------------------------------------------------------- root key generations
+# The root key is numbered (root.py). Each KEK row names the generation that wraps it, so every
+# process unwraps with the right one whatever rotation is under way, and cached keys never change:
+# a rotation re-wraps the same KEK material. Retiring a generation bounds the life of every keystore
+# backup made while it was current: once it is destroyed, nothing in such a backup opens.
+
+
+@dataclass(frozen=True)
+class RootGeneration:
+    number: int
+    fingerprint: str
+    created_at: datetime
+    retired_at: datetime | None
+    destroy_after: datetime | None
+    destroyed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RootRotationReport:
+    generation: int  # the current generation afterwards
+    retired: tuple[int, ...]  # generations this run retired
+    rewrapped: int  # KEKs this run re-wrapped
+    destroy_after: datetime | None  # when the retired generations may be destroyed
+    resumed: bool  # an interrupted rotation was completed instead of a new generation made
+
+
+class RootGenerationInUse(KlinikaCryptoError):
+    """A root key generation cannot be destroyed (yet); `destroyed` lists those that were."""
+
+    def __init__(self, message: str, destroyed: list[int] | None = None):
+        super().__init__(message)
+        self.destroyed = destroyed or []
+
+
+def _live_keks():
+    return KeyEncryptionKey.objects.using(DB).filter(wrapped__isnull=False).exclude(state=KeyState.DESTROYED)
+
+
+def _generation_rows() -> list[RootKeyGeneration]:
+    rows = list(RootKeyGeneration.objects.using(DB).order_by("number"))
+    if rows:
+        return rows
+    # A keystore whose first root key was never recorded as a generation (emptied by a test's flush,
+    # or checked by no command since the upgrade): that key is generation 1, as every KEK says.
+    check = RootKeyCheck.objects.using(DB).filter(pk=1).first()
+    fingerprint = check.fingerprint if check else provider().fingerprint(1)
+    row, _ = RootKeyGeneration.objects.using(DB).get_or_create(number=1, defaults={"fingerprint": fingerprint})
+    return [row]
+
+
+def root_generations() -> list[RootGeneration]:
+    """Every root key generation, oldest first; the last is current."""
+    return [RootGeneration(r.number, r.fingerprint, r.created_at, r.retired_at, r.destroy_after, r.destroyed_at)
+            for r in _generation_rows()]
+
+
+def current_root_generation() -> int:
+    """The generation new KEKs are wrapped under: the newest."""
+    number = RootKeyGeneration.objects.using(DB).aggregate(newest=Max("number"))["newest"]
+    return number if number is not None else _generation_rows()[-1].number
+
+
+def _retention(days: int | None) -> timedelta:
+    days = settings.KLINIKA_BACKUP_RETENTION_DAYS if days is None else days
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"The backup retention window must be a whole number of days, 0 or more (got {days!r}).")
+    return timedelta(days=days)
+
+
+def rotate_root(*, retention_days: int | None = None, on_rewrapped=None) -> RootRotationReport:
+    """A new root key generation; every live KEK re-wrapped under it (same KEK material, no data
+    touched); the previous generation retired, to be destroyed after now + retention_days
+    (default KLINIKA_BACKUP_RETENTION_DAYS).
+
+    Crash-safe: the new generation's key is on disk (fsynced) before it is recorded, and each KEK
+    is re-wrapped in its own transaction, naming its generation, so at every moment each KEK opens
+    with the generation its row names. A rotation that stopped halfway (a previous generation not
+    yet retired, or a KEK still under an older generation) is completed by the next call instead of
+    starting another. on_rewrapped(kek_id) is called after each KEK is committed (progress).
+    """
+    window = _retention(retention_days)
+    root = provider()
+    rows = _generation_rows()
+    current = rows[-1]
+    unfinished = [r.number for r in rows[:-1] if r.retired_at is None]
+    resumed = bool(unfinished) or _live_keks().exclude(root_generation=current.number).exists()
+    if resumed:
+        target = current.number
+        root_key_event.send(sender=RootGeneration, generation=target,
+                            reason=f"root rotation resumed: completing generation {target}")
+    else:
+        target = current.number + 1
+        fingerprint = root.create_generation(target)
+        try:
+            with transaction.atomic(using=DB):
+                RootKeyGeneration.objects.using(DB).create(number=target, fingerprint=fingerprint)
+        except IntegrityError:  # a parallel rotation recorded it a moment ago: this run helps it finish
+            resumed = True
+        root_key_event.send(sender=RootGeneration, generation=target,
+                            reason=f"root rotation started: generation {target} made")
+    recorded = RootKeyGeneration.objects.using(DB).get(number=target)
+    if not hmac.compare_digest(recorded.fingerprint, root.fingerprint(target)):
+        raise KlinikaCryptoError(
+            f"Root key generation {target} on hand ({root.source(target)}) is not the one the keystore recorded; "
+            f"restore that generation's key from your key backup before rotating.")
+    rewrapped = _rewrap_under(target, on_rewrapped)
+    now = timezone.now()
+    destroy_after = now + window
+    with transaction.atomic(using=DB):
+        retired = list(RootKeyGeneration.objects.using(DB).select_for_update().filter(
+            number__lt=target, retired_at__isnull=True).order_by("number"))
+        for row in retired:
+            row.retired_at, row.destroy_after = now, destroy_after
+            row.save(using=DB, update_fields=["retired_at", "destroy_after"])
+    # A KEK made under the old generation by a process that looked just before the new one was
+    # recorded: re-wrapped too (destroying a generation refuses while any KEK is under it).
+    rewrapped += _rewrap_under(target, on_rewrapped)
+    numbers = tuple(row.number for row in retired)
+    if numbers:
+        reason = (f"root rotation done: generation {target} current, {rewrapped} KEKs re-wrapped, generation(s) "
+                  f"{', '.join(map(str, numbers))} retired, destroy after {destroy_after:%Y-%m-%d %H:%M} UTC")
+    else:
+        reason = f"root rotation done: generation {target} current, {rewrapped} KEKs re-wrapped"
+    root_key_event.send(sender=RootGeneration, generation=target, reason=reason)
+    return RootRotationReport(target, numbers, rewrapped, destroy_after if numbers else None, resumed)
+
+
+def _rewrap_under(target: int, on_rewrapped) -> int:
+    root = provider()
+    done = 0
+    while True:
+        pending = _live_keks().exclude(root_generation=target).order_by("key_id")
+        ids = list(pending.values_list("key_id", flat=True)[:200])
+        if not ids:
+            return done
+        for key_id in ids:
+            with transaction.atomic(using=DB):
+                kek = _live_keks().select_for_update().filter(key_id=key_id).first()
+                if kek is None or kek.root_generation == target:
+                    continue  # shredded or re-wrapped by a parallel run meanwhile
+                aad = kek_aad(kek.clinic_id, kek.key_id)
+                material = root.unwrap(bytes(kek.wrapped), aad, kek.root_generation)
+                kek.wrapped, kek.root_generation = root.wrap(material, aad, target), target
+                kek.save(using=DB, update_fields=["wrapped", "root_generation"])
+            done += 1
+            if on_rewrapped is not None:
+                on_rewrapped(key_id)
+
+
+def destroy_root_generation(number: int, *, now=None) -> None:
+    """Destroy one retired generation whose destroy_after has passed: its key material is removed
+    from the root key provider, then it is marked destroyed. Refuses the current generation, one not
+    retired or not due yet, and one that still wraps a live KEK (RootGenerationInUse)."""
+    now = now or timezone.now()
+    with transaction.atomic(using=DB):
+        row = RootKeyGeneration.objects.using(DB).select_for_update().filter(number=number).first()
+        if row is None:
+            raise RootGenerationInUse(f"There is no root key generation {number} (see `klinika keys generations`).")
+        if row.destroyed_at is not None:
+            return
+        if number == current_root_generation() or row.retired_at is None:
+            raise RootGenerationInUse(
+                f"Root key generation {number} is not retired (it is current, or its rotation did not finish); "
+                f"run `klinika keys rotate-root` first.")
+        if row.destroy_after is not None and row.destroy_after > now:
+            raise RootGenerationInUse(
+                f"Root key generation {number} is kept until {row.destroy_after:%Y-%m-%d %H:%M} UTC (the backup "
+                f"retention window): keystore backups made before then still need it.")
+        live = _live_keks().filter(root_generation=number)
+        if live.exists():
+            clinics = sorted({str(c) for c in live.values_list("clinic_id", flat=True)})
+            raise RootGenerationInUse(
+                f"Root key generation {number} still wraps {live.count()} live key-encryption key(s) (clinics "
+                f"{', '.join(clinics[:3])}{' and more' if len(clinics) > 3 else ''}); destroying it would destroy "
+                f"their data. Run `klinika keys rotate-root`: it re-wraps them under the current generation "
+                f"without making a new one. Then destroy again.")
+        # The material goes first: a crash before the mark leaves a generation that is gone but not yet
+        # marked (the next run marks it), never one marked destroyed whose key still exists.
+        provider().destroy_generation(number)
+        row.destroyed_at = timezone.now()
+        row.save(using=DB, update_fields=["destroyed_at"])
+        bump_revocations()  # other processes drop the generation's key from memory too
+    forget_cached_keys()
+    root_key_event.send(sender=RootGeneration, generation=number,
+                        reason=f"root key generation {number} destroyed: keystore backups made under it open no more")
+
+
+def destroy_due_root_generations(now=None) -> list[int]:
+    """Destroy every retired generation whose destroy_after has passed; returns their numbers.
+    Raises RootGenerationInUse (with .destroyed) if a due one cannot be destroyed; the others are."""
+    now = now or timezone.now()
+    due = list(RootKeyGeneration.objects.using(DB).filter(
+        retired_at__isnull=False, destroyed_at__isnull=True, destroy_after__lte=now).order_by("number")
+        .values_list("number", flat=True))
+    destroyed, refused = [], []
+    for number in due:
+        try:
+            destroy_root_generation(number, now=now)
+        except RootGenerationInUse as exc:
+            refused.append(str(exc))
+            continue
+        destroyed.append(number)
+    if refused:
+        raise RootGenerationInUse(" ".join(refused), destroyed)
+    return destroyed

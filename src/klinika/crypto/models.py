@@ -5,6 +5,7 @@ Clinic ids here are plain UUIDs, not foreign keys: the clinic table is in anothe
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 class RootKeyCheck(models.Model):
@@ -17,6 +18,20 @@ class RootKeyCheck(models.Model):
     # "production" once a production instance has opened this keystore: a copy of it is then refused
     # by every other environment (root.check_root_key), with its root key.
     environment = models.CharField(max_length=20, blank=True, default="")
+
+
+class RootKeyGeneration(models.Model):
+    """One generation of the root key (keystore.rotate_root). The newest is current: new KEKs are
+    wrapped under it. An older one is retired once every live KEK is re-wrapped under a newer one,
+    and destroyed (its material gone from the root key provider) after `destroy_after`: from then
+    on no keystore backup made while it was current opens."""
+
+    number = models.PositiveIntegerField(primary_key=True)
+    fingerprint = models.CharField(max_length=64)  # root.RootKeyProvider.fingerprint(number)
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True)
+    destroy_after = models.DateTimeField(null=True)
+    destroyed_at = models.DateTimeField(null=True)
 
 
 class KeyState(models.TextChoices):
@@ -37,6 +52,9 @@ class KeyEncryptionKey(models.Model):
     state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     destroyed_at = models.DateTimeField(null=True)
+    # The root key generation `wrapped` is wrapped under (RootKeyGeneration.number); keys from before
+    # generations existed are under the installation's first root key, generation 1.
+    root_generation = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

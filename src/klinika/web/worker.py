@@ -56,6 +56,19 @@ def expire_test_datasets():
                        gone.dataset_id, gone.slug)
 
 
+def destroy_old_root_generations():
+    """Retired root key generations die when the backup retention window has passed (crypto/keystore.py)."""
+    from klinika.crypto.keystore import RootGenerationInUse, destroy_due_root_generations
+
+    try:
+        gone = destroy_due_root_generations()
+    except RootGenerationInUse as exc:
+        logger.error("root key generations: %s", exc)
+        gone = exc.destroyed
+    for number in gone:
+        logger.warning("root key generation %d destroyed: keystore backups made under it open no more", number)
+
+
 class PeriodicWorker(Worker):
     """django-tasks-db's worker, driven in rounds: queue the periodic jobs when due, run what is ready, pause."""
 
@@ -86,6 +99,7 @@ class PeriodicWorker(Worker):
         for cp in checkpoint_pending():  # audit: no chain waits longer than a round for a witnessed checkpoint
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         expire_test_datasets()
+        destroy_old_root_generations()
         queued = enqueue_periodic_jobs()
         if scans := enqueue_daily_scans(active_clinics()):  # retention's due queue: once a day per clinic
             logger.info("queued %d daily retention scan(s)", len(scans))
