@@ -81,10 +81,12 @@ def test_a_worker_round_signs_a_checkpoint_when_events_are_pending(clinic, setti
 
     with clinic_context(clinic):
         head = AuditChainHead.objects.get()
-    assert head.last_checkpoint_seq == head.last_seq == 8
+    # The round signs what was pending when it began; what its own tasks record afterwards (the
+    # daily retention scan's event) waits for the next round.
+    assert head.last_checkpoint_seq == 8
     assert _witnessed_seqs(clinic) == [8]
     report = verify(clinic.pk)
-    assert report.ok and report.pending == 0, report.problems
+    assert report.ok and report.pending == head.last_seq - 8, report.problems
     assert verify(None).pending == 0  # the vendor chain too
 
 
