@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "klinika.edocs",
     "klinika.testdata",
     "klinika.lifecycle",
+    "klinika.breach",
     "klinika.web",
 ]
 
