@@ -134,7 +134,7 @@ class Notice(ClinicOwnedModel):
     run = models.ForeignKey(NoticeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    message_id = models.UUIDField(null=True, blank=True)  # notify's OutboundMessage.public_id
+    # notify's OutboundMessage of each attempt carries reference "breach-notice:<this id>"
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 

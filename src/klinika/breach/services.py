@@ -49,7 +49,7 @@ from klinika.notify.gateways import sms_gateway
 from klinika.notify.gateways.file import FileSmsGateway, read_outbox
 from klinika.notify.models import OutboundMessage
 from klinika.notify.phones import to_msisdn
-from klinika.notify.services import send_email, send_sms
+from klinika.notify.services import send_email, send_sms_many
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
@@ -355,36 +355,41 @@ def _send_batch(incident, clinic, batch: list[Notice], texts: dict, report: Send
     refs = [n.subject_ref for n in batch]
     keystore.load_subject_keys(incident.clinic_id, refs)
     patients = {p.subject_ref: p for p in Patient.objects.filter(subject_ref__in=refs)}
-    categories = dict(AffectedPerson.objects.filter(incident=incident, subject_ref__in=refs)
-                      .values_list("subject_ref", "categories"))
+    outcomes: dict[int, tuple] = {}  # notice pk -> (message or None, error)
+    sms = [n for n in batch if n.channel == Notice.Channel.SMS and n.subject_ref in patients]
+    results = send_sms_many(clinic, PURPOSE, [
+        (n.subject_ref, patients[n.subject_ref].phone, texts["sms"], f"breach-notice:{n.pk}") for n in sms])
+    for notice, result in zip(sms, results, strict=True):
+        outcomes[notice.pk] = ((None, "; ".join(result.messages)) if isinstance(result, ValidationError)
+                               else (result, result.error))
+    emails = [n for n in batch if n.channel == Notice.Channel.EMAIL and n.subject_ref in patients]
+    if emails:
+        categories = dict(AffectedPerson.objects.filter(incident=incident, subject_ref__in=refs)
+                          .values_list("subject_ref", "categories"))
+        for notice in emails:
+            body = notices.email_text(incident, clinic.name, categories.get(notice.subject_ref, []))
+            try:
+                message = send_email(clinic, notice.subject_ref, PURPOSE, patients[notice.subject_ref].email, body,
+                                     subject=texts["subject"], reference=f"breach-notice:{notice.pk}")
+                outcomes[notice.pk] = (message, message.error)
+            except ValidationError as exc:
+                outcomes[notice.pk] = (None, "; ".join(exc.messages))
+    now = timezone.now()
+    sent, failed = [], []
     for notice in batch:
-        patient = patients.get(notice.subject_ref)
-        message = None
-        try:
-            if patient is None:
-                raise ValidationError("the patient is no longer in the registry")
-            reference = f"breach-notice:{notice.pk}"
-            if notice.channel == Notice.Channel.SMS:
-                message = send_sms(clinic, notice.subject_ref, PURPOSE, patient.phone, texts["sms"],
-                                   reference=reference)
-            else:
-                body = notices.email_text(incident, clinic.name, categories.get(notice.subject_ref, []))
-                message = send_email(clinic, notice.subject_ref, PURPOSE, patient.email, body,
-                                     subject=texts["subject"], reference=reference)
-        except ValidationError as exc:
-            error = "; ".join(str(m) for m in exc.messages)[:300]
+        message, error = outcomes.get(notice.pk, (None, "the patient is no longer in the registry"))
+        if message is not None and message.status == OutboundMessage.Status.SENT:
+            sent.append(notice.pk)
         else:
-            error = message.error
-        accepted = message is not None and message.status == OutboundMessage.Status.SENT
-        with transaction.atomic():
-            Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-                status=Notice.Status.SENT if accepted else Notice.Status.FAILED,
-                sent_at=message.sent_at if accepted else None,
-                message_id=message.public_id if message is not None else None, error="" if accepted else error)
-        if accepted:
-            report.sent += 1
-        else:
-            report.failed += 1
+            failed.append((notice.pk, (error or "not sent")[:300]))
+    report.sent += len(sent)
+    report.failed += len(failed)
+    with transaction.atomic():
+        # Only rows this run still holds: a row another sender reconciled meanwhile is left as it is.
+        mine = Notice.objects.filter(status=Notice.Status.SENDING, run_id=batch[0].run_id)
+        mine.filter(pk__in=sent).update(status=Notice.Status.SENT, sent_at=now, error="")
+        for pk, error in failed:
+            mine.filter(pk=pk).update(status=Notice.Status.FAILED, error=error)
     keystore.forget_subject_keys(incident.clinic_id, refs)
 
 
@@ -429,7 +434,7 @@ def _recover(incident, report: SendReport):
         queued = any(m.status == OutboundMessage.Status.QUEUED for m in messages)
         changes = {}
         if sent is not None:
-            changes = {"status": Notice.Status.SENT, "sent_at": sent.sent_at, "message_id": sent.public_id}
+            changes = {"status": Notice.Status.SENT, "sent_at": sent.sent_at}
             report.recovered_sent += 1
         elif queued:
             if gateway_log is None:
