@@ -73,3 +73,20 @@ def ground_truth(clinic) -> dict:
         for patient_id in EncounterVersion.objects.values_list("encounter__patient_id", flat=True):
             truth[ref_of[patient_id]]["health"] += 1
     return truth
+
+
+def make_patients(clinic, n: int, *, start: int = 0) -> list:
+    """`n` generated patients straight into the table (the registration rules are tested elsewhere): a name,
+    sex, birth date, a phone of their own and every third an e-mail, sealed under each one's own key."""
+    import datetime
+
+    from klinika.crypto import keystore
+
+    people = [Patient(clinic_id=clinic.pk, first_name=f"Imię{i}", last_name=f"Nazwisko{i}", sex="F" if i % 2 else "M",
+                      birth_date=datetime.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), phone=f"5{i:08d}",
+                      email=f"osoba{i}@example.org" if i % 3 == 0 else "")
+              for i in range(start, start + n)]
+    keystore.create_subject_keys(clinic.pk, [p.subject_ref for p in people])
+    with clinic_context(clinic):
+        Patient.objects.bulk_create(people, batch_size=1000)
+    return people
