@@ -37,6 +37,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "audit.view_access_log": ({R.DPO, R.CLINIC_ADMIN}, _("See who accessed a patient's record")),
     "audit.verify": ({R.DPO, R.VENDOR_OPERATOR}, _("Verify the audit trail")),
     "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
+    "breach.view": ({R.DPO, R.CLINIC_ADMIN}, _("See data breach incidents and their reports")),
     "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
 }

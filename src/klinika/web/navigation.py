@@ -58,6 +58,9 @@ SECTIONS = (
                _("Support access")),
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
+    Section("breach", _("Data protection"), (
+        Screen("breach-incidents", "breach:incidents", _("Data breach incidents"), ("breach.view",), _("Incidents")),
+    )),
 )
 
 
