@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, \
     TimeElapsedColumn, TimeRemainingColumn
@@ -80,7 +80,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         try:
-            getattr(self, f"do_{action}")(**options)
+            with translation.override("en"):  # operators read English; reports and notices are Polish anyway
+                getattr(self, f"do_{action}")(**options)
         except (LookupError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
