@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 
 from django.db import connection
 
-from klinika.notify.models import OutboundMessage
 from klinika.edocs.models import Prescription, PrescriptionPackage, Referral, SickLeave
+from klinika.notify.models import OutboundMessage
 from klinika.patients.models import Patient, PatientIdentifier
 from klinika.records.models import Allergy, Attachment, Encounter, EncounterVersion, VitalSigns
 from klinika.scheduling.models import Appointment, WaitlistEntry

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from klinika.breach import services
 from klinika.breach.models import Notice
+from klinika.crypto import keystore
 from klinika.lifecycle.services import create_clinic
 from klinika.notify.gateways.file import read_outbox, sms_outbox_file
-from klinika.crypto import keystore
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
 from tests.breach.gateways import CrashingFileGateway, SimulatedCrash

@@ -38,7 +38,7 @@ class CopyReader:
 
     def uuid_param(self, value: uuid.UUID):
         # Django stores UUIDs as 32 hex digits in SQLite and as uuid in PostgreSQL.
-        return value.hex if self.vendor == "sqlite" else str(value)
+        return value.hex if self.vendor == "sqlite" else value
 
     @staticmethod
     def to_uuid(value) -> uuid.UUID | None:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from klinika.breach import categories as cat
-from klinika.breach import deadlines, scope as scoping, severity
+from klinika.breach import deadlines, severity
+from klinika.breach import scope as scoping
 from klinika.breach.models import DetectedBy, Notice, SourceKind
 from klinika.tenancy.models import Clinic
 

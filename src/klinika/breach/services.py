@@ -33,7 +33,8 @@ from klinika.accounts.policy import require
 from klinika.audit.context import Actor, acting_as, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
-from klinika.breach import deadlines, notices, scope as scoping, severity
+from klinika.breach import deadlines, notices, severity
+from klinika.breach import scope as scoping
 from klinika.breach.models import (
     AffectedPerson,
     DetectedBy,

@@ -179,7 +179,8 @@ def send_sms_many(clinic, purpose: str, items: list[tuple]) -> list:
         except ValidationError as exc:
             results[position] = exc
             continue
-        valid.append((position, OutboundMessage(clinic_id=clinic_id, subject_ref=subject_ref, channel=OutboundMessage.Channel.SMS,
+        valid.append((position, OutboundMessage(clinic_id=clinic_id, subject_ref=subject_ref,
+                                                channel=OutboundMessage.Channel.SMS,
                                                 purpose=purpose, reference=reference, recipient=number, body=text,
                                                 gateway=gateway.name)))
     if not valid:
@@ -202,7 +203,8 @@ def send_sms_many(clinic, purpose: str, items: list[tuple]) -> list:
         with transaction.atomic():
             messages = [message for _, message in valid]
             _store_outcomes(messages)
-            for outcome, status in (("success", OutboundMessage.Status.SENT), ("failure", OutboundMessage.Status.FAILED)):
+            for outcome, status in (("success", OutboundMessage.Status.SENT),
+                                    ("failure", OutboundMessage.Status.FAILED)):
                 done = [("message", m.pk, m.subject_ref) for m in messages if m.status == status]
                 record_many(Action.EXPORT, done, outcome=outcome,
                             reason=f"sms {purpose} via {gateway.name}" + ("" if outcome == "success" else ": failed"))

@@ -7,8 +7,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, \
-    TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from klinika.breach import deadlines, report, services
 from klinika.breach import scope as scoping
@@ -107,7 +114,8 @@ class Command(BaseCommand):
             case = incident.case
             clock = deadlines.clock(incident)
             self.stdout.write(f"opened {incident.reference} ({incident.public_id}) for {clinic.slug}; "
-                              f"report due {timezone.localtime(clock.deadline):%Y-%m-%d %H:%M %Z} ({clock.hours_left()} h left)")
+                              f"report due {timezone.localtime(clock.deadline):%Y-%m-%d %H:%M %Z} "
+                              f"({clock.hours_left()} h left)")
         if len(clinics) > 1:
             self.stdout.write(f"vendor-wide case {case}: one incident per clinic (each clinic reports as controller)")
 
