@@ -6,6 +6,7 @@ categories and record counts the generator put there."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from klinika.audit.context import Actor
@@ -68,8 +69,9 @@ def test_keys_not_exposed_unreadable_and_no_notice(leak):
     codes = [r["code"] for r in scope["reasons"]]
     assert {"copy-read", "ciphertext", "keys-not-exposed", "clear-metadata"} <= set(codes)
     assert incident.severity["ei"]["value"] == 0.25
-    with pytest.raises(Exception, match="requires no notice"):
+    with pytest.raises(ValidationError) as refused:
         services.prepare_notices(incident)
+    assert refused.value.code is None and "--force" in refused.value.messages[0]
 
 
 def test_keys_exposed_lists_exactly_the_patients_in_the_copy(leak):
