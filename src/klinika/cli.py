@@ -5,6 +5,7 @@
     klinika clinic create|invite|list
     klinika keys rotate|erase-subject|shred
     klinika audit verify|checkpoint
+    klinika breach open|list|show|scope|report|notify
 
 `klinika --clinic SLUG COMMAND ...` runs any command (e.g. `shell`) inside that clinic's context.
 """
