@@ -10,12 +10,13 @@ Sending notices is resumable and safe to run twice at once:
 - a sender claims a batch of pending notices (an UPDATE ... WHERE status = 'pending': two senders
   never claim the same row), sends each through notify, and marks it "sent" only when the gateway
   accepted it (notify's record says so);
-- claims of a sender that is gone (its run ended, its process is dead, or it stopped beating for
-  LEASE) are reconciled before sending: notify's record of the message (reference
+- claims of a sender that is gone (its run ended, its process is dead on this host, or, on another
+  host, it stopped beating for LEASE) are reconciled before sending: notify's record of the message (reference
   "breach-notice:<id>") tells whether it went out; a message notify recorded as queued (the process
   died inside the gateway call) is checked against the gateway's own record where the gateway keeps
   one (the file simulator's outbox), and otherwise held "in doubt" for the DPO, never resent blindly.
 """
+import contextlib
 import datetime
 import os
 import socket
@@ -57,7 +58,7 @@ from klinika.tenancy.models import Clinic
 
 PURPOSE = "breach-notice"
 CLI_ACTOR = Actor(None, "breach-cli")
-LEASE = datetime.timedelta(minutes=2)  # a sender silent this long is taken for dead
+LEASE = datetime.timedelta(minutes=10)  # a sender on another host silent this long is taken for dead
 MAX_ATTEMPTS = 5
 HIGH_LEVELS = {"high", "very_high"}
 
@@ -135,7 +136,7 @@ def find_incident(ref: str, clinic=None) -> Incident:
         public_id = uuid.UUID(str(ref))
     except ValueError:
         public_id = None
-    with clinic_context(clinic) if clinic is not None else _nullcontext():
+    with clinic_context(clinic) if clinic is not None else contextlib.nullcontext():
         if public_id is not None:
             from klinika.tenancy.context import cross_clinic
 
@@ -148,14 +149,6 @@ def find_incident(ref: str, clinic=None) -> Incident:
     if found is None:
         raise LookupError(f"No incident {ref!r}; `klinika breach list` shows them")
     return found
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def scope_incident(incident: Incident, *, user=None) -> Incident:
@@ -399,8 +392,12 @@ def _dead_runs(incident) -> list[int]:
     host = socket.gethostname()
     dead = []
     for run in NoticeRun.objects.filter(incident=incident):
-        if run.ended_at is not None or run.heartbeat_at < now - LEASE or (
-                run.host == host and not _alive(run.pid)):
+        if run.ended_at is not None:
+            dead.append(run.pk)
+        elif run.host == host:
+            if not _alive(run.pid):  # here the process itself can be asked: a slow sender is not a dead one
+                dead.append(run.pk)
+        elif run.heartbeat_at < now - LEASE:
             dead.append(run.pk)
     return dead
 
