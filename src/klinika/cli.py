@@ -6,6 +6,7 @@
     klinika keys rotate|erase-subject|shred|rotate-root|generations|destroy-root-generations
     klinika backup --data-out DIR --keystore-out DIR2 / klinika restore --data FILE | --keystore FILE
     klinika audit verify|checkpoint
+    klinika breach open|list|show|scope|report|notify
 
 `klinika --clinic SLUG COMMAND ...` runs any command (e.g. `shell`) inside that clinic's context.
 """

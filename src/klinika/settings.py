@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "klinika.fhir",
     "klinika.testdata",
     "klinika.lifecycle",
+    "klinika.breach",
     "klinika.web",
 ]
 

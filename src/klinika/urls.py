@@ -17,4 +17,5 @@ urlpatterns = [
     path("records/", include("klinika.records.urls")),
     path("edocs/", include("klinika.edocs.urls")),
     path("retention/", include("klinika.lifecycle.retention.urls")),
+    path("breach/", include("klinika.breach.urls")),
 ]

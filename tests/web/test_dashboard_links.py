@@ -15,7 +15,7 @@ from tests.scheduling.world import build
 pytestmark = pytest.mark.django_db
 
 NAV = {"patients-search", "schedule-today", "schedule-calendars", "staff-practitioners", "staff-accounts",
-       "support", "api-tokens", "retention-queue"}
+       "support", "api-tokens", "retention-queue", "breach-incidents"}
 DASHBOARD = {
     Role.REGISTRAR: {"patients-search", "patients-register", "schedule-today", "schedule-calendars",
                      "schedule-book", "schedule-waitlist", "staff-practitioners", "api-tokens"},
@@ -26,8 +26,9 @@ DASHBOARD = {
                  "staff-practitioners", "api-tokens"},
     Role.CLINIC_ADMIN: {"patients-search", "patients-register", "patients-merges", "schedule-today",
                         "schedule-calendars", "schedule-book", "schedule-waitlist", "schedule-setup",
-                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "retention-queue"},
-    Role.DPO: {"staff-practitioners", "api-tokens", "retention-queue"},
+                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "retention-queue",
+                        "breach-incidents"},
+    Role.DPO: {"staff-practitioners", "api-tokens", "retention-queue", "breach-incidents"},
 }
 
 

@@ -39,6 +39,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
     "retention.manage": ({R.DPO, R.CLINIC_ADMIN},
                          _("Approve destroying documentation past its retention period; place legal holds")),
+    "breach.view": ({R.DPO, R.CLINIC_ADMIN}, _("See data breach incidents and their reports")),
     "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
 }

@@ -59,6 +59,7 @@ SECTIONS = (
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
     Section("data-protection", _("Data protection"), (
+        Screen("breach-incidents", "breach:incidents", _("Data breach incidents"), ("breach.view",), _("Incidents")),
         Screen("retention-queue", "retention:queue", _("Retention queue and legal holds"), ("retention.manage",),
                _("Retention")),
     )),
