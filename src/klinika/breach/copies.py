@@ -1,8 +1,8 @@
 """Reading a leaked copy of the clinic database, read-only, with plain SQL (the copy is not ours to migrate).
 
 A copy is a SQLite file (`/path/klinika.sqlite3`, or `sqlite:/path`) or a PostgreSQL database
-(`postgres://user:pass@host/db`, or `pg:NAME` for a database on the live server). Nothing is ever
-written to it: SQLite opens with mode=ro (falling back to immutable=1 when a read-only open of a
+(a `postgres://` URL with user, password, host and database, or `pg:NAME` for a database on the
+live server). Nothing is ever written to it: SQLite opens with mode=ro (falling back to immutable=1 when a read-only open of a
 WAL file is refused), PostgreSQL in a read-only transaction.
 """
 import sqlite3
@@ -86,7 +86,8 @@ def _open_postgres(ref: str) -> CopyReader:
         live = settings.DATABASES["default"]
         if not live["ENGINE"].endswith("postgresql"):
             raise CopyUnavailable("pg:NAME names a database on the live PostgreSQL server, and this klinika runs "
-                                  "on SQLite: give the copy as postgres://user:password@host/NAME")
+                                  "on SQLite: give the copy as a "
+                                  "postgres:// URL with its user, password, host and NAME")
         params = {"dbname": ref[3:], "host": live.get("HOST") or None, "port": live.get("PORT") or None,
                   "user": live.get("USER") or None, "password": live.get("PASSWORD") or None}
         kwargs = {k: v for k, v in params.items() if v}
