@@ -1,9 +1,9 @@
 """Reading a leaked copy of the clinic database, read-only, with plain SQL (the copy is not ours to migrate).
 
-A copy is a SQLite file (`/path/klinika.sqlite3`, or `sqlite:/path`) or a PostgreSQL database
-(a `postgres://` URL with user, password, host and database, or `pg:NAME` for a database on the
-live server). Nothing is ever written to it: SQLite opens with mode=ro (falling back to immutable=1 when a read-only open of a
-WAL file is refused), PostgreSQL in a read-only transaction.
+A copy is a SQLite file (`/path/klinika.sqlite3`, or `sqlite:/path`) or a PostgreSQL database (a
+`postgres://` URL with user, password, host and database, or `pg:NAME` for a database on the live
+server). Nothing is ever written to it: SQLite opens with mode=ro (falling back to immutable=1 when
+a read-only open of a WAL file is refused), PostgreSQL in a read-only transaction.
 """
 import sqlite3
 import uuid
