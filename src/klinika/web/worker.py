@@ -55,6 +55,20 @@ def expire_test_datasets():
                        gone.dataset_id, gone.slug)
 
 
+def issue_backup_statements():
+    """A deletion certificate's second statement goes out the round after the root key generation that
+    wrapped the clinic's KEK is destroyed (lifecycle/termination/services/certificates.py)."""
+    from klinika.lifecycle.termination.services.certificates import issue_backup_statements as issue
+
+    try:
+        issued = issue()
+    except Exception:  # the other periodic work still runs; the next round tries again
+        logger.exception("backup statements of deletion certificates could not be issued this round")
+        return
+    for termination in issued:
+        logger.info("termination %s: backup statement issued", termination.public_id)
+
+
 class PeriodicWorker(Worker):
     """django-tasks-db's worker, driven in rounds: queue the periodic jobs when due, run what is ready, pause."""
 
@@ -85,6 +99,7 @@ class PeriodicWorker(Worker):
         for cp in checkpoint_pending():  # audit: no chain waits longer than a round for a witnessed checkpoint
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         expire_test_datasets()
+        issue_backup_statements()
         queued = enqueue_periodic_jobs()
         for slug, tasks in queued.items():
             logger.info("%s: queued %s", slug, ", ".join(f"{job} (task {task_id})" for job, task_id in tasks.items()))
