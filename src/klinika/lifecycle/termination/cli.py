@@ -37,7 +37,8 @@ def run_terminate(command, options) -> None:
         if options.get("delivered"):
             services.record_delivery(clinic, options["delivered"], by=by)
         if options.get("acknowledged"):
-            services.acknowledge(clinic, options["acknowledged"], admin=services.clinic_admin(clinic, options.get("admin") or ""))
+            admin = services.clinic_admin(clinic, options.get("admin") or "")
+            services.acknowledge(clinic, options["acknowledged"], admin=admin)
         termination = services.termination_of(clinic)
         if termination is None:
             raise services.TerminationError(
