@@ -114,10 +114,12 @@ def _verify_json(data: bytes, trusted) -> Verification:
     if canonical(document) != data:
         return result.fail("the file is not in its signed canonical form: it was changed after signing")
     signature = document["signature"]
+    if set(signature) != {"algorithm", "key_id", "public_key", "value"} or signature["algorithm"] != "Ed25519":
+        return result.fail("the signature member is malformed (Ed25519: key_id, public_key, value)")
     body = {k: v for k, v in document.items() if k != "signature"}
     try:
-        claimed = base64.b64decode(signature["public_key"], validate=True)
-        value = base64.b64decode(signature["value"], validate=True)
+        claimed = _b64(signature["public_key"])
+        value = _b64(signature["value"])
         key_id = str(signature["key_id"])
     except (KeyError, TypeError, binascii.Error):
         return result.fail("the signature member is malformed")
@@ -157,7 +159,7 @@ def _verify_pdf(data: bytes, trusted) -> Verification:
     if key is None:
         return result.fail(f"the PDF is signed by key {key_id}, which is not a published vendor certificate key")
     try:
-        Ed25519PublicKey.from_public_bytes(key).verify(base64.b64decode(match.group(2), validate=True), signed)
+        Ed25519PublicKey.from_public_bytes(key).verify(_b64(match.group(2).decode()), signed)
     except (InvalidSignature, ValueError, binascii.Error):
         return result.fail("the PDF's signature does not match its bytes: the PDF was altered")
     inner = embedded_json(signed)
@@ -168,6 +170,14 @@ def _verify_pdf(data: bytes, trusted) -> Verification:
         return result.fail("the embedded certificate: " + "; ".join(embedded.problems))
     result.kind, result.document, result.ok = embedded.kind, embedded.document, True
     return result
+
+
+def _b64(text) -> bytes:
+    """Strict base64: the one encoding of its bytes (spare bits zero), so no character can change unseen."""
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise binascii.Error("not canonical base64")
+    return raw
 
 
 def public_key_text(raw: bytes) -> str:
