@@ -37,8 +37,7 @@ def run_terminate(command, options) -> None:
         if options.get("delivered"):
             services.record_delivery(clinic, options["delivered"], by=by)
         if options.get("acknowledged"):
-            admin = services.clinic_admin(clinic, options.get("admin") or "")
-            services.acknowledge(clinic, options["acknowledged"], admin=admin)
+            services.acknowledge_as(clinic, options["acknowledged"], options.get("admin") or "")
         termination = services.termination_of(clinic)
         if termination is None:
             raise services.TerminationError(

@@ -189,6 +189,15 @@ def acknowledge(clinic: Clinic, manifest_sha256: str, *, admin, now=None) -> Ter
     return termination
 
 
+def acknowledge_as(clinic: Clinic, manifest_sha256: str, login: str) -> Termination:
+    """`--acknowledged SHA256 --admin LOGIN`: a written acknowledgement, recorded by the vendor."""
+    termination = termination_of(clinic)
+    if (termination is not None and termination.acknowledged_at is not None
+            and (manifest_sha256 or "").strip().lower() == termination.manifest_sha256):
+        return termination  # recorded before (a rerun): the admin's login may be gone with the clinic's rows
+    return acknowledge(clinic, manifest_sha256, admin=clinic_admin(clinic, login))
+
+
 # -------------------------------------------------------------------------- the automatic steps
 
 def advance(clinic: Clinic, *, now=None, chunk: int = removal.CHUNK, progress=None) -> Termination:
