@@ -152,9 +152,9 @@ def issue_backup_statements() -> list[Termination]:
         data = signed.sign(document)
         _write(certificate_paths(termination, Clinic.objects.get(pk=termination.clinic_id))["statement"], data)
         with transaction.atomic():
-            claimed = Termination.objects.select_for_update().filter(pk=termination.pk,
-                                                                      backup_statement_at__isnull=True)
             with cross_clinic("termination: record the backup statement"):
+                claimed = Termination.objects.select_for_update().filter(pk=termination.pk,
+                                                                          backup_statement_at__isnull=True)
                 if not claimed.exists():
                     continue  # another worker issued it a moment ago
                 termination.backup_statement, termination.backup_statement_at = data, timezone.now()
