@@ -26,7 +26,7 @@ DASHBOARD = {
                  "staff-practitioners", "api-tokens"},
     Role.CLINIC_ADMIN: {"patients-search", "patients-register", "patients-merges", "schedule-today",
                         "schedule-calendars", "schedule-book", "schedule-waitlist", "schedule-setup",
-                        "staff-practitioners", "staff-accounts", "support", "api-tokens"},
+                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "termination"},
     Role.DPO: {"staff-practitioners", "api-tokens"},
 }
 

@@ -136,13 +136,13 @@ def statement_document(termination: Termination, generations, *, issued_at) -> d
 def issue_backup_statements() -> list[Termination]:
     """For every certified termination whose root generation is now destroyed, the second signed
     statement (`klinika certificate statements`, and each round of `klinika worker`)."""
-    from klinika.crypto.keystore import root_generations  # Contract C (rootgen)
-
     with cross_clinic("termination: find certificates still waiting for their backup statement"):
         waiting = list(Termination.objects.filter(certified_at__isnull=False, backup_statement_at__isnull=True)
                        .order_by("certified_at"))
     if not waiting:
         return []
+    from klinika.crypto.keystore import root_generations  # Contract C (rootgen)
+
     generations = root_generations()
     issued = []
     for termination in waiting:

@@ -173,16 +173,20 @@ def remove_rows(termination: Termination, *, chunk: int = CHUNK, progress=None) 
             if table.name in termination.tables_done:
                 continue
             rows = rows_of(table, clinic_id).order_by("pk").values_list("pk", flat=True)
+            last = None
             while True:
                 with transaction.atomic():
                     termination = Termination.objects.select_for_update().get(pk=termination.pk)
-                    pks = list(rows[:chunk])
+                    # walked by primary key: each chunk starts where the last ended instead of sorting
+                    # the clinic's remaining rows again (rows before `last` are gone already)
+                    pks = list((rows if last is None else rows.filter(pk__gt=last))[:chunk])
                     if not pks:
                         termination.tables_done = [*termination.tables_done, table.name]
                         termination.save(update_fields=["tables_done"])
                         break
                     _delete_files(table.model, pks)
                     _delete(table.model, pks)
+                    last = pks[-1]
                     removed = dict(termination.rows_removed)
                     removed[table.name] = removed.get(table.name, 0) + len(pks)
                     termination.rows_removed = removed
