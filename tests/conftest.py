@@ -101,19 +101,20 @@ def purge_signed_versions():
     triggers refuse for signed versions (PostgreSQL empties tables with TRUNCATE, which row triggers do
     not see). So on SQLite the signed versions are removed first, with the triggers lifted for that moment
     only and put back exactly as migrated."""
-    import importlib
-
     from django.db import connection
 
     yield
     if connection.vendor != "sqlite":
         return
-    triggers = importlib.import_module("klinika.records.migrations.0002_signed_versions_are_immutable")
     with connection.cursor() as cursor:
-        for statement in triggers.SQLITE_BACKWARD:
-            cursor.execute(statement)
+        # as migrated, later migrations included (lifecycle/0002 redefines the delete trigger)
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                       "AND tbl_name = 'records_encounterversion'")
+        migrated = cursor.fetchall()
+        for name, _sql in migrated:
+            cursor.execute(f'DROP TRIGGER "{name}"')
         cursor.execute("UPDATE records_encounter SET current_id = NULL")
         cursor.execute("DELETE FROM records_encounterversion")
-        for statement in triggers.SQLITE_FORWARD:
-            cursor.execute(statement)
+        for _name, sql in migrated:
+            cursor.execute(sql)
 

@@ -278,3 +278,8 @@ KLINIKA_PUBLIC_URL = os.environ.get("KLINIKA_PUBLIC_URL", "http://localhost:8000
 
 # --- accounts --- How long an invitation link (a new clinic's administrator, new staff) stays valid.
 KLINIKA_INVITATION_HOURS = int(os.environ.get("KLINIKA_INVITATION_HOURS", 72))
+
+# --- lifecycle: termination --- Days between the clinic acknowledging its handover export and the
+# crypto-shred (the export can still be made during them); and where deletion certificates are written.
+KLINIKA_TERMINATION_GRACE_DAYS = float(os.environ.get("KLINIKA_TERMINATION_GRACE_DAYS", 7))
+KLINIKA_CERTIFICATE_DIR = Path(os.environ.get("KLINIKA_CERTIFICATE_DIR") or DATA_DIR / "certificates")

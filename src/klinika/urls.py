@@ -18,4 +18,5 @@ urlpatterns = [
     path("edocs/", include("klinika.edocs.urls")),
     path("retention/", include("klinika.lifecycle.retention.urls")),
     path("breach/", include("klinika.breach.urls")),
+    path("clinic/termination/", include("klinika.lifecycle.termination.urls")),
 ]

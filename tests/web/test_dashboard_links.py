@@ -26,7 +26,8 @@ DASHBOARD = {
                  "staff-practitioners", "api-tokens"},
     Role.CLINIC_ADMIN: {"patients-search", "patients-register", "patients-merges", "schedule-today",
                         "schedule-calendars", "schedule-book", "schedule-waitlist", "schedule-setup",
-                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "retention-queue",
+                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "termination",
+                        "retention-queue",
                         "breach-incidents"},
     Role.DPO: {"staff-practitioners", "api-tokens", "retention-queue", "breach-incidents"},
 }

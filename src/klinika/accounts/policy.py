@@ -42,6 +42,8 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "breach.view": ({R.DPO, R.CLINIC_ADMIN}, _("See data breach incidents and their reports")),
     "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
+    "lifecycle.termination": ({R.CLINIC_ADMIN},
+                              _("Follow the contract's termination and download the deletion certificate")),
 }
 
 # Actions that reach personal data of a clinic's people: never for a vendor operator.

@@ -58,6 +58,10 @@ SECTIONS = (
                _("Support access")),
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
+    Section("contract", _("Contract"), (
+        Screen("termination", "termination:status", _("Contract termination and deletion certificate"),
+               ("lifecycle.termination",)),
+    )),
     Section("data-protection", _("Data protection"), (
         Screen("breach-incidents", "breach:incidents", _("Data breach incidents"), ("breach.view",), _("Incidents")),
         Screen("retention-queue", "retention:queue", _("Retention queue and legal holds"), ("retention.manage",),

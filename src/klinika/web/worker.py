@@ -69,6 +69,20 @@ def destroy_old_root_generations():
         logger.warning("root key generation %d destroyed: keystore backups made under it open no more", number)
 
 
+def issue_backup_statements():
+    """A deletion certificate's second statement goes out the round after the root key generation that
+    wrapped the clinic's KEK is destroyed (lifecycle/termination/services/certificates.py)."""
+    from klinika.lifecycle.termination.services.certificates import issue_backup_statements as issue
+
+    try:
+        issued = issue()
+    except Exception:  # the other periodic work still runs; the next round tries again
+        logger.exception("backup statements of deletion certificates could not be issued this round")
+        return
+    for termination in issued:
+        logger.info("termination %s: backup statement issued", termination.public_id)
+
+
 class PeriodicWorker(Worker):
     """django-tasks-db's worker, driven in rounds: queue the periodic jobs when due, run what is ready, pause."""
 
@@ -100,6 +114,7 @@ class PeriodicWorker(Worker):
             logger.info("audit chain %s: signed a checkpoint at event #%d", cp.chain, cp.seq)
         expire_test_datasets()
         destroy_old_root_generations()
+        issue_backup_statements()
         queued = enqueue_periodic_jobs()
         if scans := enqueue_daily_scans(active_clinics()):  # retention's due queue: once a day per clinic
             logger.info("queued %d daily retention scan(s)", len(scans))
