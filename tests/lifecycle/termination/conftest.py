@@ -16,7 +16,7 @@ from klinika.lifecycle.termination import services
 from tests.klinika_cli import klinika_env
 from tests.support.root_generations import root_key_files  # noqa: F401 (a fixture)
 
-PASSWORD = "termination-pass-1"
+PASSWORD = "termination-pass-1"  # pragma: allowlist secret (a generated test login)
 TODAY = datetime.date(2026, 11, 30)
 
 
