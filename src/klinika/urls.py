@@ -16,4 +16,5 @@ urlpatterns = [
     path("r/", include("klinika.scheduling.reminder_urls")),
     path("records/", include("klinika.records.urls")),
     path("edocs/", include("klinika.edocs.urls")),
+    path("clinic/export/", include("klinika.lifecycle.handover.urls")),
 ]

@@ -39,6 +39,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "breach.manage": ({R.DPO}, _("Handle data breach incidents")),
     "clinic.create": ({R.VENDOR_OPERATOR}, _("Create clinics")),
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
+    "clinic.export": ({R.CLINIC_ADMIN}, _("Export all of the clinic's data (handover)")),
 }
 
 # Actions that reach personal data of a clinic's people: never for a vendor operator.

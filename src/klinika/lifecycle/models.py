@@ -1,1 +1,2 @@
 """The lifecycle app's models, one module per part (each part's own models.py)."""
+from klinika.lifecycle.handover.models import *  # noqa: F401,F403

@@ -58,6 +58,9 @@ SECTIONS = (
                _("Support access")),
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
+    Section("clinic", _("Clinic"), (
+        Screen("clinic-export", "handover:exports", _("Clinic data export"), ("clinic.export",), _("Export")),
+    )),
 )
 
 

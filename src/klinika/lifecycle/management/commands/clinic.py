@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 
 from klinika.accounts.roles import CLINIC_ROLES
+from klinika.lifecycle.handover import cli as handover
 from klinika.lifecycle.services import ClinicExists, create_clinic, create_clinic_with_admin, invite_to_clinic
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.services import find_clinic
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         invite.add_argument("--login", required=True, help="the new login (a handle, not a name)")
         invite.add_argument("--expires-hours", type=int, metavar="N")
         sub.add_parser("list", help="list clinics")
+        handover.add_subcommands(sub)  # export, verify-export, import
 
     @no_translations  # operators read English; the services' messages are translated for the web pages
     def handle(self, *args, action, **options):
@@ -37,6 +39,8 @@ class Command(BaseCommand):
             self._create(options)
         elif action == "invite":
             self._invite(options)
+        elif action in handover.HANDLERS:
+            handover.HANDLERS[action](self, options)
         else:
             for clinic in Clinic.objects.all():
                 demo = " [demo]" if clinic.is_demo else ""
