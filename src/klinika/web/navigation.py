@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klinika.accounts.policy import can
 from klinika.staff.models import Practitioner
@@ -59,7 +60,8 @@ SECTIONS = (
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
     Section("clinic", _("Clinic"), (
-        Screen("clinic-export", "handover:exports", _("Clinic data export"), ("clinic.export",), _("Export")),
+        Screen("clinic-export", "handover:exports", _("Clinic data export"), ("clinic.export",),
+               pgettext_lazy("navigation", "Export")),
     )),
 )
 

@@ -3,7 +3,7 @@ the files themselves are on disk (possibly age-encrypted), this row holds counts
 import uuid
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klinika.tenancy.models import ClinicOwnedModel
 
@@ -12,10 +12,10 @@ __all__ = ["HandoverExport"]
 
 class HandoverExport(ClinicOwnedModel):
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        COMPLETE = "complete", _("complete")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("handover export status", "queued")
+        RUNNING = "running", pgettext_lazy("handover export status", "running")
+        COMPLETE = "complete", pgettext_lazy("handover export status", "complete")
+        FAILED = "failed", pgettext_lazy("handover export status", "failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from klinika.audit import chain as chainlib
 from klinika.audit.models import AuditCheckpoint, AuditEvent
@@ -148,7 +149,7 @@ class DocumentsStep(Step):
 def _vital_values(values: dict) -> list[tuple[str, str]]:
     shown = []
     if values.get("bp_systolic") is not None and values.get("bp_diastolic") is not None:
-        shown.append((str(VITALS["bp_systolic"][3]), f"{values['bp_systolic']}/{values['bp_diastolic']} mmHg"))
+        shown.append((gettext("Blood pressure"), f"{values['bp_systolic']}/{values['bp_diastolic']} mmHg"))
     for name, (_low, _high, _decimals, label, unit) in VITALS.items():
         if name in ("bp_systolic", "bp_diastolic") and ("bp_systolic" in values and "bp_diastolic" in values):
             continue
