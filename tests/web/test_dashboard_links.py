@@ -15,7 +15,7 @@ from tests.scheduling.world import build
 pytestmark = pytest.mark.django_db
 
 NAV = {"patients-search", "schedule-today", "schedule-calendars", "staff-practitioners", "staff-accounts",
-       "support", "api-tokens"}
+       "support", "api-tokens", "clinic-export"}
 DASHBOARD = {
     Role.REGISTRAR: {"patients-search", "patients-register", "schedule-today", "schedule-calendars",
                      "schedule-book", "schedule-waitlist", "staff-practitioners", "api-tokens"},
@@ -26,7 +26,7 @@ DASHBOARD = {
                  "staff-practitioners", "api-tokens"},
     Role.CLINIC_ADMIN: {"patients-search", "patients-register", "patients-merges", "schedule-today",
                         "schedule-calendars", "schedule-book", "schedule-waitlist", "schedule-setup",
-                        "staff-practitioners", "staff-accounts", "support", "api-tokens"},
+                        "staff-practitioners", "staff-accounts", "support", "api-tokens", "clinic-export"},
     Role.DPO: {"staff-practitioners", "api-tokens"},
 }
 
