@@ -54,10 +54,14 @@ def _rows(kind, documents) -> list[dict]:
     return rows
 
 
-def render(kind, documents, *, printed_at=None, as_recorded: bool = False) -> bytes:
-    """`printed_at` fixes the moment the page states (an archive is reproducible byte for byte);
-    `as_recorded` prints any status as it stands (the handover export's copy of a draft or cancelled
-    document must not read as signed)."""
+def render(kind, documents) -> bytes:
+    return weasyprint.HTML(string=render_html(kind, documents)).write_pdf()
+
+
+def render_html(kind, documents, *, printed_at=None, as_recorded: bool = False) -> str:
+    """The printout's HTML. `printed_at` fixes the moment the page states (an archive is reproducible
+    byte for byte); `as_recorded` prints any status as it stands (the handover export's copy of a draft
+    or cancelled document must not read as signed)."""
     kind = DocKind(kind)
     first = documents[0]
     is_registered = registered(documents)
@@ -75,7 +79,8 @@ def render(kind, documents, *, printed_at=None, as_recorded: bool = False) -> by
             "status_text": statuses.describe(kind, status, many=len(documents) > 1),
             "pending": not is_registered and status == DocStatus.SIGNED,
             "access_code": code or "", "qr": qr_data_uri(payload) if payload else "", "qr_payload": payload,
-            "printed_at": timezone.localtime(printed_at), "letter_codes": rules.LETTER_CODES, "indications": rules.INDICATIONS,
+            "printed_at": timezone.localtime(printed_at), "letter_codes": rules.LETTER_CODES,
+            "indications": rules.INDICATIONS,
             "referral_kinds": rules.REFERRAL_KINDS,
         })
-    return weasyprint.HTML(string=html).write_pdf()
+    return html

@@ -17,7 +17,8 @@ def add_subcommands(sub) -> None:
                                            "klinika (FHIR NDJSON, PDFs, attachments, audit trail, manifest); "
                                            "rerun on the same directory to continue after a crash")
     export.add_argument("clinic", help="the clinic's slug or id")
-    export.add_argument("--out", required=True, metavar="DIR", help="a new or empty directory (or an unfinished export)")
+    export.add_argument("--out", required=True, metavar="DIR",
+                        help="a new or empty directory (or an unfinished export)")
     export.add_argument("--to", action="append", default=[], metavar="AGE_RECIPIENT",
                         help="encrypt each file to this age public key (age1...); repeat for several")
     verify = sub.add_parser("verify-export", help="check a handover export against its manifest")

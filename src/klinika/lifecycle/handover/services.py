@@ -330,7 +330,8 @@ def import_clinic(directory, *, identity_text: str | None = None, slug: str | No
         with clinic_context(clinic):
             session = session_factory(clinic, export.read)
             for number, resource_type in enumerate(present, start=1):
-                result.loaded[resource_type] = session.load(resource_type, export.records(f"fhir/{resource_type}.ndjson"))
+                records = export.records(f"fhir/{resource_type}.ndjson")
+                result.loaded[resource_type] = session.load(resource_type, records)
                 if progress is not None:
                     progress("FHIR resource types", number, len(present))
             result.counts = dict(session.finish())

@@ -59,6 +59,16 @@ class ExportContext:
     chunk_size: int = 200
     advance: Callable[[int], None] = lambda n: None  # noqa: E731  progress within a file (FHIR resources)
     _practitioners: dict = field(default_factory=dict)
+    _fonts: object = None
+
+    def fonts(self):
+        """One font configuration for every PDF of the export: WeasyPrint makes a new one per document
+        otherwise, and each keeps about 0.2 MB that is never freed (memory would grow with the clinic)."""
+        if self._fonts is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self._fonts = FontConfiguration()
+        return self._fonts
 
     def practitioner(self, pk):
         """Practitioners are few: read once, their staff keys kept for the export."""
@@ -107,8 +117,8 @@ class _SubjectKeys:
         keystore.forget_subject_keys(self.clinic_id, self.refs)
 
 
-def _pdf(html: str) -> bytes:
-    return weasyprint.HTML(string=html).write_pdf()
+def _pdf(ctx, html: str) -> bytes:
+    return weasyprint.HTML(string=html).write_pdf(font_config=ctx.fonts())
 
 
 def _lazy(function, *args, **kwargs) -> Iterator[bytes]:
@@ -130,7 +140,9 @@ class DocumentsStep(Step):
         kinds = [str(kind) for kind, _model in DOCUMENT_MODELS]
         start = kinds.index(after[0]) if after else 0
         for kind, model in DOCUMENT_MODELS[start:]:
-            related = ["patient", "practitioner__staff", "clinic"] + (["package"] if kind == DocKind.PRESCRIPTION else [])
+            related = ["patient", "practitioner__staff", "clinic"]
+            if kind == DocKind.PRESCRIPTION:
+                related.append("package")
             rows = model.objects.select_related(*related)
             after_pk = after[1] if after and after[0] == str(kind) else None
             for chunk in _keyset(rows, ctx.chunk_size, after_pk):
@@ -140,8 +152,11 @@ class DocumentsStep(Step):
                         if _erased(document.content, document.patient.first_name):
                             continue  # a crypto-erased patient: nothing of theirs is readable or exported
                         yield OutputFile([str(kind), document.pk], f"documents/{kind}-{document.pk}.pdf",
-                                         _lazy(printouts.render, kind, [document], printed_at=ctx.started_at,
-                                               as_recorded=True), "documents")
+                                         _lazy(self._render, ctx, kind, document), "documents")
+
+    @staticmethod
+    def _render(ctx, kind, document) -> bytes:
+        return _pdf(ctx, printouts.render_html(kind, [document], printed_at=ctx.started_at, as_recorded=True))
 
 
 # ---- each patient's visit history -----------------------------------------------------------------------
@@ -220,7 +235,7 @@ class PatientsStep(Step):
                 "clinic": ctx.clinic, "patient": patient, "exported_at": timezone.localtime(ctx.started_at),
                 "visits": history.get("visits", []), "allergies": history.get("allergies", []),
                 "measurements": history.get("measurements", []), "attachments": history.get("attachments", [])})
-        return _pdf(html)
+        return _pdf(ctx, html)
 
 
 class _CodeNames:
