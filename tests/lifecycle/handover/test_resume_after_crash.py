@@ -86,3 +86,17 @@ def test_a_half_written_file_is_written_again(exportable, tmp_path):
     export_clinic(clinic, out, after_file=lambda finished: again.append(finished.path))
     assert again[0] == "audit/events.ndjson"
     assert tree(out) == tree(reference)  # the .part is gone, the file whole
+
+
+def test_pdfs_laid_out_by_worker_processes_are_the_same_bytes(exportable, tmp_path, monkeypatch):
+    """Large exports lay out their PDFs in worker processes; the files do not change with it."""
+    from klinika.lifecycle.handover import pdfworkers
+
+    inline, pooled = tmp_path / "inline", tmp_path / "pooled"
+    _uninterrupted(exportable.clinic, inline)
+    monkeypatch.setattr(pdfworkers, "INLINE_FIRST", 0)
+    with pytest.raises(Crash):
+        with transaction.atomic():
+            export_clinic(exportable.clinic, pooled, now=FIXED_NOW, pdf_workers=2)
+            raise Crash
+    assert tree(pooled) == tree(inline)

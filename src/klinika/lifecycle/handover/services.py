@@ -35,6 +35,7 @@ from klinika.lifecycle.handover.container import (
     read_identities,
 )
 from klinika.lifecycle.handover.models import HandoverExport
+from klinika.lifecycle.handover.pdfworkers import PdfRenderer, default_workers
 from klinika.lifecycle.handover.steps import ExportContext, Step, default_steps
 from klinika.lifecycle.handover.verify import verify_export
 from klinika.tenancy.context import clinic_context
@@ -81,12 +82,14 @@ def _result_from_manifest(directory: Path, resumed=False, already=False) -> Expo
 
 def export_clinic(clinic: Clinic, out, *, recipients=(), steps: list[Step] | None = None, progress: Progress = None,
                   chunk_size: int = 200, now: datetime.datetime | None = None, after_file=None,
-                  durable: bool = True, export: HandoverExport | None = None) -> ExportResult:
+                  durable: bool = True, export: HandoverExport | None = None,
+                  pdf_workers: int | None = None) -> ExportResult:
     """Everything the clinic owns into `out`; rerun on the same `out` after a crash, it continues.
 
     `recipients`: age public keys; each file is then encrypted to all of them. `progress(step, done,
     total)` hears each file (and FHIR resources as they stream). `after_file(finished)` is called after
-    each finished file. `now` fixes the export's moment (a rerun keeps the first run's)."""
+    each finished file. `now` fixes the export's moment (a rerun keeps the first run's). `pdf_workers`:
+    processes that lay out the PDFs (default: one per core, once a hundred PDFs were made inline)."""
     check_exportable(clinic)
     directory = ExportDirectory(Path(out), parse_recipients(recipients), durable=durable)
     if directory.is_complete():
@@ -111,7 +114,7 @@ def export_clinic(clinic: Clinic, out, *, recipients=(), steps: list[Step] | Non
                    reason="handover export resumed" if resumed else
                    f"handover export started{' (age-encrypted)' if directory.recipients else ''}")
         ctx = ExportContext(clinic, datetime.datetime.fromisoformat(state["started_at"]), state["audit_watermark"],
-                            chunk_size)
+                            chunk_size, renderer=PdfRenderer(default_workers() if pdf_workers is None else pdf_workers))
         try:
             _run_steps(directory, ctx, steps if steps is not None else default_steps(), progress, after_file)
             sha = directory.finish({
@@ -120,6 +123,7 @@ def export_clinic(clinic: Clinic, out, *, recipients=(), steps: list[Step] | Non
                 "audit": {"chain": chain_name(clinic.pk), "events_up_to_seq": state["audit_watermark"]},
             })
         finally:
+            ctx.renderer.close()
             directory.close()
         result = _result_from_manifest(directory.root, resumed=resumed)
         with transaction.atomic():

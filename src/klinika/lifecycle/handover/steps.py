@@ -18,7 +18,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import weasyprint
 from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -33,6 +32,7 @@ from klinika.crypto.errors import DecryptionFailed, KeyDestroyed, KeyNotFound
 from klinika.crypto.fields import ERASED
 from klinika.edocs import printouts
 from klinika.edocs.models import DocKind, Prescription, Referral, SickLeave
+from klinika.lifecycle.handover.pdfworkers import PdfRenderer
 from klinika.patients.models import Patient
 from klinika.records import filecrypt
 from klinika.records.models import Allergy, Attachment, Code, CodeSystem, Encounter, EncounterVersion, VitalSigns
@@ -58,17 +58,8 @@ class ExportContext:
     audit_watermark: int  # the audit trail is exported up to this event (the last one before the export began)
     chunk_size: int = 200
     advance: Callable[[int], None] = lambda n: None  # noqa: E731  progress within a file (FHIR resources)
+    renderer: PdfRenderer = field(default_factory=PdfRenderer)  # HTML -> PDF, inline or in worker processes
     _practitioners: dict = field(default_factory=dict)
-    _fonts: object = None
-
-    def fonts(self):
-        """One font configuration for every PDF of the export: WeasyPrint makes a new one per document
-        otherwise, and each keeps about 0.2 MB that is never freed (memory would grow with the clinic)."""
-        if self._fonts is None:
-            from weasyprint.text.fonts import FontConfiguration
-
-            self._fonts = FontConfiguration()
-        return self._fonts
 
     def practitioner(self, pk):
         """Practitioners are few: read once, their staff keys kept for the export."""
@@ -117,12 +108,12 @@ class _SubjectKeys:
         keystore.forget_subject_keys(self.clinic_id, self.refs)
 
 
-def _pdf(ctx, html: str) -> bytes:
-    return weasyprint.HTML(string=html).write_pdf(font_config=ctx.fonts())
-
-
 def _lazy(function, *args, **kwargs) -> Iterator[bytes]:
     yield function(*args, **kwargs)
+
+
+def _result(future) -> Iterator[bytes]:
+    yield future.result()
 
 
 # ---- e-documents ------------------------------------------------------------------------------------
@@ -148,15 +139,13 @@ class DocumentsStep(Step):
             for chunk in _keyset(rows, ctx.chunk_size, after_pk):
                 refs = [d.patient.subject_ref for d in chunk] + [d.practitioner.staff.subject_ref for d in chunk]
                 with _SubjectKeys(ctx.clinic.pk, refs):
-                    for document in chunk:
-                        if _erased(document.content, document.patient.first_name):
-                            continue  # a crypto-erased patient: nothing of theirs is readable or exported
-                        yield OutputFile([str(kind), document.pk], f"documents/{kind}-{document.pk}.pdf",
-                                         _lazy(self._render, ctx, kind, document), "documents")
-
-    @staticmethod
-    def _render(ctx, kind, document) -> bytes:
-        return _pdf(ctx, printouts.render_html(kind, [document], printed_at=ctx.started_at, as_recorded=True))
+                    # A crypto-erased patient's documents are left out: nothing of theirs is readable.
+                    pdfs = [(document, ctx.renderer.submit(printouts.render_html(
+                        kind, [document], printed_at=ctx.started_at, as_recorded=True)))
+                        for document in chunk if not _erased(document.content, document.patient.first_name)]
+                for document, pdf in pdfs:
+                    yield OutputFile([str(kind), document.pk], f"documents/{kind}-{document.pk}.pdf",
+                                     _result(pdf), "documents")
 
 
 # ---- each patient's visit history -----------------------------------------------------------------------
@@ -187,11 +176,10 @@ class PatientsStep(Step):
         for chunk in _keyset(rows, ctx.chunk_size, after):
             with _SubjectKeys(ctx.clinic.pk, [p.subject_ref for p in chunk]):
                 history = self._history([p.pk for p in chunk], ctx, names)
-                for patient in chunk:
-                    if _erased(patient.first_name, patient.last_name):
-                        continue
-                    yield OutputFile(patient.pk, f"patients/patient-{patient.pk}.pdf",
-                                     _lazy(self._render, ctx, patient, history.get(patient.pk, {})), "patients")
+                pdfs = [(patient, ctx.renderer.submit(self._html(ctx, patient, history.get(patient.pk, {}))))
+                        for patient in chunk if not _erased(patient.first_name, patient.last_name)]
+            for patient, pdf in pdfs:
+                yield OutputFile(patient.pk, f"patients/patient-{patient.pk}.pdf", _result(pdf), "patients")
 
     def _history(self, pks, ctx, names) -> dict:
         """patient pk -> visits, allergies, measurements, attachment paths: four queries a chunk."""
@@ -229,13 +217,12 @@ class PatientsStep(Step):
                 out[attachment.patient_id]["attachments"].append(attachment_path(attachment))
         return out
 
-    def _render(self, ctx, patient, history) -> bytes:
+    def _html(self, ctx, patient, history) -> str:
         with translation.override(settings.LANGUAGE_CODE):
-            html = render_to_string("lifecycle/handover/visit_history.html", {
+            return render_to_string("lifecycle/handover/visit_history.html", {
                 "clinic": ctx.clinic, "patient": patient, "exported_at": timezone.localtime(ctx.started_at),
                 "visits": history.get("visits", []), "allergies": history.get("allergies", []),
                 "measurements": history.get("measurements", []), "attachments": history.get("attachments", [])})
-        return _pdf(ctx, html)
 
 
 class _CodeNames:
