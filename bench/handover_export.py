@@ -13,8 +13,9 @@ child process, started cold, runs `export_clinic` into an empty directory and re
   units (resources for FHIR, files otherwise), bytes written, units/s and MB/s; from the export's
   own progress callbacks and its after_file hook;
 - the whole export: files, bytes, seconds, MB/s;
-- peak RSS of the export process (ru_maxrss) and its RSS before the export began: "flat in size"
-  means the peak does not grow with the number of patients.
+- peak RSS of the export process (ru_maxrss) and its RSS before the export began, and the largest
+  PDF worker's peak (RUSAGE_CHILDREN): "flat in size" means the peaks do not grow with the number
+  of patients.
 
 FHIR ratio (Contract A, klinika.fhir.handover): a third cold process reads the export's own
 fhir/<Type>.ndjson back and, line by line, builds each resource with fhir.resources
@@ -129,20 +130,15 @@ def export(args) -> dict:
 
         recipients = [str(pyrage.x25519.Identity.generate().to_public())]
     steps: dict[str, dict] = {}
-    clock = {"last": None}
 
     def progress(step, done, total):
         now = time.perf_counter()
         entry = steps.setdefault(step, {"first": now, "last": now, "units": 0, "files": 0, "bytes": 0})
         entry["last"], entry["units"] = now, done
 
-    def after_file(finished):
-        clock["last"] = time.perf_counter()
-
     names = {}
 
     def on_file(finished):
-        after_file(finished)
         names.setdefault(finished.step, {"files": 0, "bytes": 0})
         names[finished.step]["files"] += 1
         names[finished.step]["bytes"] += finished.bytes
@@ -154,7 +150,7 @@ def export(args) -> dict:
     # A step's time runs from its first progress call to the next step's first (the files of a
     # step are written between them); the last step ends with the export.
     ordered = sorted(steps.items(), key=lambda item: item[1]["first"])
-    for index, (label, entry) in enumerate(ordered):
+    for index, (_label, entry) in enumerate(ordered):
         end = ordered[index + 1][1]["first"] if index + 1 < len(ordered) else started + seconds
         entry["seconds"] = end - entry["first"]
     by_label = {}
@@ -164,7 +160,9 @@ def export(args) -> dict:
         files = names.get(step_names.get(label, label), {"files": 0, "bytes": 0})
         by_label[label] = {"seconds": entry["seconds"], "units": entry["units"], **files}
     return {"seconds": seconds, "files": result.files, "bytes": result.bytes, "counts": result.counts,
-            "steps": by_label, "rss_before_mb": rss_before, "rss_peak_mb": rss_mb(), "age": bool(recipients)}
+            "steps": by_label, "rss_before_mb": rss_before, "rss_peak_mb": rss_mb(),
+            "workers_rss_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "age": bool(recipients)}
 
 
 def baseline(args) -> dict:
@@ -225,7 +223,8 @@ def report(results: list[dict]) -> None:
         e = r["export"]
         print(f"\n== {r['patients']} patients{' (age-encrypted)' if e['age'] else ''}: {e['files']} files, "
               f"{e['bytes'] / 2**20:.1f} MB in {e['seconds']:.1f} s = {e['bytes'] / 2**20 / e['seconds']:.2f} MB/s; "
-              f"RSS before {e['rss_before_mb']:.0f} MB, peak {e['rss_peak_mb']:.0f} MB")
+              f"RSS before {e['rss_before_mb']:.0f} MB, peak {e['rss_peak_mb']:.0f} MB "
+              f"(largest PDF worker {e['workers_rss_peak_mb']:.0f} MB)")
         print(f"{'step':<24}{'seconds':>9}{'units':>9}{'units/s':>10}{'MB':>9}{'MB/s':>8}")
         for label, s in e["steps"].items():
             rate = s["units"] / s["seconds"] if s["seconds"] else 0
