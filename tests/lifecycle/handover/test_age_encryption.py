@@ -59,7 +59,7 @@ def test_round_trip_with_each_identity(exportable, tmp_path):
 
     stranger = pyrage.x25519.Identity.generate()
     with pytest.raises(pyrage.DecryptError):
-        _decrypt(files["patients/patient-1.pdf.age"], stranger)
+        _decrypt(files[f"patients/patient-{exportable.attachment.patient_id}.pdf.age"], stranger)
 
 
 def test_not_an_age_recipient_is_refused_before_anything_is_written(exportable, tmp_path):

@@ -33,7 +33,7 @@ def test_manifest_lists_every_file_with_its_hash(exportable, tmp_path):
         assert entry["sha256"] == hashlib.sha256(files[path]).hexdigest()
     events = listed["audit/events.ndjson"]
     assert events["records"] == files["audit/events.ndjson"].count(b"\n") > 0
-    assert listed["patients/patient-1.pdf"]["records"] is None
+    assert listed[f"patients/patient-{exportable.attachment.patient_id}.pdf"]["records"] is None
     with clinic_context(exportable.clinic):
         documents = Prescription.objects.count() + Referral.objects.count() + SickLeave.objects.count()
         patients = Patient.objects.count()
