@@ -164,7 +164,8 @@ class ExportDirectory:
         if self.root.exists() and any(self.root.iterdir()):
             raise ExportError(f"{self.root} is not empty and holds no unfinished export: give a new or empty "
                               f"directory")
-        self.state_dir.mkdir(parents=True, mode=0o700)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)  # the files hold patients' data
+        self.state_dir.mkdir(mode=0o700)
         self._write_atomic(self.state_dir / STATE, json.dumps(state, indent=1, sort_keys=True).encode())
 
     def journal(self) -> Iterator[Finished]:
@@ -355,8 +356,15 @@ def _decrypted(path: Path, entry_path: str, identities: list) -> Iterator[bytes]
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    while (chunk := chunks.get()) is not end:
-        yield chunk
+    finished = False
+    try:
+        while (chunk := chunks.get()) is not end:
+            yield chunk
+        finished = True
+    finally:
+        if not finished:  # the reader stopped early: let the thread run out rather than block forever
+            while chunks.get() is not end:
+                pass
     worker.join()
     if failure:
         if isinstance(failure[0], pyrage.DecryptError):
