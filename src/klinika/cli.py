@@ -2,7 +2,7 @@
 
     klinika demo [--port N]        migrate, seed the demo clinic, serve it
     klinika serve [--port N]       serve klinika (production WSGI server)
-    klinika clinic create|invite|list
+    klinika clinic create|invite|list|export|verify-export|import
     klinika keys rotate|erase-subject|shred
     klinika audit verify|checkpoint
 
