@@ -2,7 +2,7 @@
 
     klinika demo [--port N]        migrate, seed the demo clinic, serve it
     klinika serve [--port N]       serve klinika (production WSGI server)
-    klinika clinic create|invite|list
+    klinika clinic create|invite|list|export|verify-export|import|terminate
     klinika keys rotate|erase-subject|shred|rotate-root|generations|destroy-root-generations
     klinika backup --data-out DIR --keystore-out DIR2 / klinika restore --data FILE | --keystore FILE
     klinika audit verify|checkpoint

@@ -19,4 +19,5 @@ urlpatterns = [
     path("retention/", include("klinika.lifecycle.retention.urls")),
     path("breach/", include("klinika.breach.urls")),
     path("clinic/termination/", include("klinika.lifecycle.termination.urls")),
+    path("clinic/export/", include("klinika.lifecycle.handover.urls")),
 ]

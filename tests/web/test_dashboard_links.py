@@ -15,7 +15,8 @@ from tests.scheduling.world import build
 pytestmark = pytest.mark.django_db
 
 NAV = {"patients-search", "schedule-today", "schedule-calendars", "staff-practitioners", "staff-accounts",
-       "support", "api-tokens", "retention-queue", "breach-incidents"}
+       "support", "api-tokens", "retention-queue", "breach-incidents",
+       "clinic-export"}
 DASHBOARD = {
     Role.REGISTRAR: {"patients-search", "patients-register", "schedule-today", "schedule-calendars",
                      "schedule-book", "schedule-waitlist", "staff-practitioners", "api-tokens"},
@@ -27,6 +28,7 @@ DASHBOARD = {
     Role.CLINIC_ADMIN: {"patients-search", "patients-register", "patients-merges", "schedule-today",
                         "schedule-calendars", "schedule-book", "schedule-waitlist", "schedule-setup",
                         "staff-practitioners", "staff-accounts", "support", "api-tokens", "termination",
+                        "clinic-export",
                         "retention-queue",
                         "breach-incidents"},
     Role.DPO: {"staff-practitioners", "api-tokens", "retention-queue", "breach-incidents"},

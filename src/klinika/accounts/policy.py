@@ -44,6 +44,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "keys.rotate": ({R.VENDOR_OPERATOR}, _("Rotate a clinic's keys")),
     "lifecycle.termination": ({R.CLINIC_ADMIN},
                               _("Follow the contract's termination and download the deletion certificate")),
+    "clinic.export": ({R.CLINIC_ADMIN}, _("Export all of the clinic's data (handover)")),
 }
 
 # Actions that reach personal data of a clinic's people: never for a vendor operator.

@@ -55,9 +55,19 @@ def _rows(kind, documents) -> list[dict]:
 
 
 def render(kind, documents) -> bytes:
+    return weasyprint.HTML(string=render_html(kind, documents)).write_pdf()
+
+
+def render_html(kind, documents, *, printed_at=None, as_recorded: bool = False) -> str:
+    """The printout's HTML. `printed_at` fixes the moment the page states (an archive is reproducible
+    byte for byte); `as_recorded` prints any status as it stands (the handover export's copy of a draft
+    or cancelled document must not read as signed)."""
     kind = DocKind(kind)
     first = documents[0]
     is_registered = registered(documents)
+    status = DocStatus.SUBMITTED if is_registered else DocStatus.SIGNED
+    if as_recorded and first.status not in (DocStatus.SIGNED, DocStatus.SUBMITTED):
+        status = first.status
     # Before the platform confirmed, the code opens nothing: the printout must not look as if it did.
     code = (first.package.access_code if kind == DocKind.PRESCRIPTION else first.access_code) if is_registered else ""
     payload = qr_payload(kind, documents)
@@ -66,10 +76,11 @@ def render(kind, documents) -> bytes:
             "kind": kind, "rows": _rows(kind, documents), "first": first, "content": first.content,
             "patient": first.patient, "practitioner": first.practitioner, "clinic": first.clinic,
             "registered": is_registered, "platform": statuses.platform_name(kind),
-            "status_text": statuses.describe(kind, DocStatus.SUBMITTED if is_registered else DocStatus.SIGNED,
-                                             many=len(documents) > 1),
+            "status_text": statuses.describe(kind, status, many=len(documents) > 1),
+            "pending": not is_registered and status == DocStatus.SIGNED,
             "access_code": code or "", "qr": qr_data_uri(payload) if payload else "", "qr_payload": payload,
-            "printed_at": timezone.localtime(), "letter_codes": rules.LETTER_CODES, "indications": rules.INDICATIONS,
+            "printed_at": timezone.localtime(printed_at), "letter_codes": rules.LETTER_CODES,
+            "indications": rules.INDICATIONS,
             "referral_kinds": rules.REFERRAL_KINDS,
         })
-    return weasyprint.HTML(string=html).write_pdf()
+    return html

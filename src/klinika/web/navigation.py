@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klinika.accounts.policy import can
 from klinika.staff.models import Practitioner
@@ -58,7 +59,9 @@ SECTIONS = (
                _("Support access")),
         Screen("api-tokens", "api-tokens", _("API tokens"), ("accounts.api_tokens",), _("API tokens")),
     )),
-    Section("contract", _("Contract"), (
+    Section("clinic", _("Clinic"), (
+        Screen("clinic-export", "handover:exports", _("Clinic data export"), ("clinic.export",),
+               pgettext_lazy("navigation", "Export")),
         Screen("termination", "termination:status", _("Contract termination and deletion certificate"),
                ("lifecycle.termination",)),
     )),

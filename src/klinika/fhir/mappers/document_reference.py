@@ -12,9 +12,6 @@ entered-in-error once cancelled), type (klinika's e-document kind), subject, aut
 handover's PDFs). Extensions: letter codes and the ones left out, the indication (1 lie in bed,
 2 may walk), the payer's NIP, the sick leave it reissues, when it was cancelled, and edocument.py's.
 """
-import os
-import re
-import unicodedata
 import uuid
 
 from fhir.resources.R4B.attachment import Attachment as FhirAttachment
@@ -47,16 +44,15 @@ from klinika.fhir.mappers.edocument import NUMBER, common_extensions, common_fro
 ATTACHMENT_KIND = code_system("attachment-kind")
 EDOCUMENT = code_system("edocument-kind")
 ATTACHMENT, SICK_LEAVE = "a", "z"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def attachment_path(attachment) -> str:
-    """'attachments/<public_id>/<safe original name>': ASCII letters, digits, dot, dash and underscore
-    (diacritics dropped, anything else "_"), never hidden or empty."""
-    name = os.path.basename(text(attachment.original_name).replace("\\", "/"))
-    name = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L")).encode("ascii", "ignore").decode()
-    name = _UNSAFE.sub("_", name).strip("._") or "attachment"
-    return f"attachments/{attachment.public_id}/{name[:120]}"
+    """'attachments/<public_id>/file<ext>': the handover's manifest is plaintext, and an uploaded file's
+    name often carries a name or a diagnosis, so the path holds only the id and the type's extension;
+    the original name travels in the DocumentReference's title."""
+    from klinika.records.services.attachments import extension_for
+
+    return f"attachments/{attachment.public_id}/file{extension_for(attachment.content_type)}"
 
 
 def kind_of(fhir_id: str) -> str:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.utils import timezone
 
 from klinika.accounts.roles import CLINIC_ROLES
+from klinika.lifecycle.handover import cli as handover
 from klinika.lifecycle.services import ClinicExists, create_clinic, create_clinic_with_admin, invite_to_clinic
 from klinika.lifecycle.termination.cli import add_terminate_parser, run_terminate
 from klinika.tenancy.models import Clinic
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         invite.add_argument("--expires-hours", type=int, metavar="N")
         sub.add_parser("list", help="list clinics")
         add_terminate_parser(sub)
+        handover.add_subcommands(sub)  # export, verify-export, import
 
     @no_translations  # operators read English; the services' messages are translated for the web pages
     def handle(self, *args, action, **options):
@@ -41,6 +43,8 @@ class Command(BaseCommand):
             self._invite(options)
         elif action == "terminate":
             run_terminate(self, options)
+        elif action in handover.HANDLERS:
+            handover.HANDLERS[action](self, options)
         else:
             for clinic in Clinic.objects.all():
                 demo = " [demo]" if clinic.is_demo else ""
