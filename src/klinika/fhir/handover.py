@@ -112,7 +112,7 @@ def _erased(*values) -> bool:
     return False
 
 
-def _sources(resource_type: str):
+def _sources(resource_type: str, audit_until: int | None = None):
     """(tag, queryset) pairs read in this order; a resume key is [tag, pk, index]."""
     live_patients = Q(patient__merged_into__isnull=True)
     return {
@@ -132,12 +132,14 @@ def _sources(resource_type: str):
         "ServiceRequest": [("", Referral.objects.filter(live_patients))],
         "DocumentReference": [("a", Attachment.objects.filter(live_patients)),
                               ("z", SickLeave.objects.filter(live_patients))],
-        "AuditEvent": [("", AuditEvent.objects.all())],
+        "AuditEvent": [("", AuditEvent.objects.all() if audit_until is None
+                        else AuditEvent.objects.filter(seq__lte=audit_until))],
     }[resource_type]
 
 
-def count(resource_type: str) -> int:
-    """How many resources of the type the export holds (under clinic_context(clinic))."""
+def count(resource_type: str, *, audit_until: int | None = None) -> int:
+    """How many resources of the type the export holds (under clinic_context(clinic)); audit_until
+    stops the audit events at a sequence number (an export's snapshot of the chain)."""
     if resource_type not in MODELS:
         raise ValueError(f"Unknown resource type {resource_type!r}; one of: {', '.join(RESOURCE_TYPES)}")
     if resource_type == "Organization":
@@ -145,10 +147,11 @@ def count(resource_type: str) -> int:
     if resource_type in ("Condition", "Procedure"):
         field = "diagnoses" if resource_type == "Condition" else "procedures"
         return sum(1 for _key, _resource in _derived(field, None, 500, count_only=True))
-    return sum(qs.count() for _tag, qs in _sources(resource_type))
+    return sum(qs.count() for _tag, qs in _sources(resource_type, audit_until))
 
 
-def iter_resources(resource_type: str, *, after=None, chunk_size: int = 500) -> Iterator[tuple[list, object]]:
+def iter_resources(resource_type: str, *, after=None, chunk_size: int = 500,
+                   audit_until: int | None = None) -> Iterator[tuple[list, object]]:
     """Yield (resume_key, resource) in a stable order, a chunk of rows at a time (under clinic_context)."""
     if resource_type not in MODELS:
         raise ValueError(f"Unknown resource type {resource_type!r}; one of: {', '.join(RESOURCE_TYPES)}")
@@ -160,7 +163,7 @@ def iter_resources(resource_type: str, *, after=None, chunk_size: int = 500) -> 
         yield from _derived("diagnoses" if resource_type == "Condition" else "procedures", after, chunk_size)
         return
     people = staff_ids_of_users(User.objects.filter(clinic_id=require_clinic_id()).values_list("pk", flat=True))
-    for tag, rows in _chunked(resource_type, after, chunk_size):
+    for tag, rows in _chunked(resource_type, after, chunk_size, audit_until):
         with _SubjectKeys(_subject_refs(rows)):
             yield from _resources(resource_type, tag, rows, people)
 
@@ -173,8 +176,8 @@ def _organization():
                                 rooms=list(Room.objects.order_by("pk")))
 
 
-def _chunked(resource_type, after, chunk_size) -> Iterator[tuple[str, list]]:
-    sources = _sources(resource_type)
+def _chunked(resource_type, after, chunk_size, audit_until=None) -> Iterator[tuple[str, list]]:
+    sources = _sources(resource_type, audit_until)
     tags = [tag for tag, _qs in sources]
     start_tag, last = (after[0], after[1]) if after else (tags[0], None)
     for tag, queryset in sources[tags.index(start_tag):]:

@@ -57,7 +57,7 @@ def test_attachment_keeps_its_original_bytes(exportable, tmp_path):
     out = tmp_path / "export"
     export_clinic(exportable.clinic, out)
     attachment = exportable.attachment
-    assert (out / f"attachments/{attachment.public_id}/wynik morfologii (1).pdf").read_bytes() == exportable.scan
+    assert (out / f"attachments/{attachment.public_id}/file.pdf").read_bytes() == exportable.scan
     assert (out / f"patients/patient-{attachment.patient_id}.pdf").exists()
-    assert f"attachments/{attachment.public_id}/wynik morfologii (1).pdf" in _text(
+    assert f"attachments/{attachment.public_id}/file.pdf" in _text(
         out / f"patients/patient-{attachment.patient_id}.pdf").replace("\n", "")

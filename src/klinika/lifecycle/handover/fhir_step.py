@@ -16,7 +16,8 @@ class FhirStep(Step):
     name, label = "fhir", "FHIR resources"
 
     def total(self, ctx: ExportContext) -> int:
-        return sum(fhir.count(resource_type) for resource_type in fhir.RESOURCE_TYPES)
+        return sum(fhir.count(resource_type, audit_until=ctx.audit_watermark)
+                   for resource_type in fhir.RESOURCE_TYPES)
 
     def files(self, ctx: ExportContext, after) -> Iterator[OutputFile]:
         types = list(fhir.RESOURCE_TYPES)
@@ -28,8 +29,10 @@ class FhirStep(Step):
 def ndjson(resource_type: str, ctx: ExportContext, chunk_size: int = 500) -> Iterator[bytes]:
     """The lines of one resource type, joined a few hundred at a time."""
     lines, pending = [], 0
-    for _resume_key, resource in fhir.iter_resources(resource_type, chunk_size=chunk_size):
-        lines.append(resource.json().encode() + b"\n")
+    # The audit events stop where the audit step's do: the chain as it stood when the export began.
+    for _resume_key, resource in fhir.iter_resources(resource_type, chunk_size=chunk_size,
+                                                     audit_until=ctx.audit_watermark):
+        lines.append(resource.model_dump_json().encode() + b"\n")
         pending += 1
         if pending >= PROGRESS_EVERY:
             yield b"".join(lines)
