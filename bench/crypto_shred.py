@@ -8,13 +8,15 @@ history, short by default so that 100k patients generate in minutes) into SQLite
 dir, once. Its data directory is then copied three times and each measurement runs in a fresh
 process on its own copy, so none sees another's cached keys or freed pages:
 
-- shred: `lifecycle.services.shred_clinic` as the termination runs it: audit event and checkpoint,
-  the KEK and every key under it (clinic keys and one subject key per person) destroyed in one
-  keystore transaction, the revocation counter bumped, freed pages scrubbed (WAL checkpoint);
+- shred: `lifecycle.services.shred_clinic(sweep=False)` as the termination runs it: audit event and
+  checkpoint, the KEK and the clinic keys destroyed in one keystore transaction, the revocation
+  counter bumped, freed pages scrubbed (WAL checkpoint). The per-person keys are unreadable from
+  then on (their KEK is gone); their rows are wiped with the row removal (next item);
 - kek: only the KEK destroyed (+ the revocation bump): the moment from which nothing of the clinic
   can be unwrapped any more, for comparison;
 - delete: the clinic's rows removed from the live database as the termination's next step does
-  (`lifecycle.termination.services.removal.remove_rows`, chunks of 1,000, every clinic table).
+  (`lifecycle.termination.services.removal.remove_rows`, chunks of 1,000, every clinic table, after
+  wiping the per-person keys' rows); the KEK is destroyed first, untimed.
 
 Printed per size: generation time, the three times, and shred/delete; then shred(largest)/shred(smallest)
 and delete(largest)/delete(smallest), the "cost independent of size" ratios (target near 1 for the shred).
@@ -81,7 +83,7 @@ def part_main(args) -> dict:
         from klinika.lifecycle.services import shred_clinic
 
         started = time.perf_counter()
-        destroyed = shred_clinic(clinic, reason="bench")
+        destroyed = shred_clinic(clinic, reason="bench", sweep=False)
         return {"shred_s": round(time.perf_counter() - started, 4), "keys_destroyed": destroyed}
     if args.part == "kek":
         from django.db import transaction
@@ -98,13 +100,20 @@ def part_main(args) -> dict:
         keystore.forget_cached_keys()
         return {"kek_s": round(time.perf_counter() - started, 4)}
     from django.db import transaction
+    from django.utils import timezone
 
+    from klinika.crypto import keystore
+    from klinika.crypto.models import KeyEncryptionKey, KeyState
     from klinika.lifecycle.termination import services
     from klinika.lifecycle.termination.services import removal
 
     termination = services.give_notice(clinic, reason="bench", by="bench")
     with transaction.atomic():  # what the shred leaves: a terminated clinic (its signed visits may go)
         Clinic.objects.filter(pk=clinic.pk).update(status=Clinic.Status.TERMINATED)
+    with transaction.atomic(using="keystore"):  # ... and a dead KEK (the per-person keys are swept here)
+        KeyEncryptionKey.objects.using("keystore").filter(clinic_id=clinic.pk).update(
+            state=KeyState.DESTROYED, wrapped=None, destroyed_at=timezone.now())
+    keystore.forget_cached_keys()
     started = time.perf_counter()
     removed = removal.remove_rows(termination)
     return {"delete_s": round(time.perf_counter() - started, 3), "rows": sum(removed.values())}

@@ -19,7 +19,7 @@ child process, started cold, runs `export_clinic` into an empty directory and re
 
 FHIR ratio (Contract A, klinika.fhir.handover): a third cold process reads the export's own
 fhir/<Type>.ndjson back and, line by line, builds each resource with fhir.resources
-(`get_fhir_model_class(type)` then model_validate/parse_obj) and serialises it with .json(): what
+(`get_fhir_model_class(type)` then model_validate/parse_obj) and serialises it to JSON: what
 fhir.resources alone costs for exactly these resources, without klinika's reads, decryption,
 hashing and writing. ratio = that time / the export's FHIR step time (1.0 = the export costs no
 more than fhir.resources itself). Without klinika.fhir.handover installed the FHIR step is absent
@@ -169,7 +169,7 @@ def baseline(args) -> dict:
     """fhir.resources alone over the export's own FHIR files: build each resource, serialise it."""
     setup_django(args.data_dir)
     try:
-        from fhir.resources import get_fhir_model_class
+        from fhir.resources.R4B import get_fhir_model_class  # the export's FHIR version (R4B = R4 + errata)
     except ImportError:
         return {"measured": False, "why": "fhir.resources is not installed"}
     fhir_dir = args.out / "fhir"
@@ -183,7 +183,8 @@ def baseline(args) -> dict:
             for line in handle:
                 data = json.loads(line)
                 started = time.perf_counter()
-                text = build_one(data).json()
+                resource = build_one(data)
+                text = resource.model_dump_json() if hasattr(resource, "model_dump_json") else resource.json()
                 total += time.perf_counter() - started
                 resources += 1
                 size += len(text)

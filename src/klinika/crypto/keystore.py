@@ -402,14 +402,20 @@ def rotate_clinic(clinic_id: UUID) -> RotationReport:
 
 
 def shred_clinic(clinic_id: UUID) -> int:
-    """Destroy the clinic's KEK and every key under it. Returns how many keys died."""
+    """Destroy the clinic's KEKs and its clinic-level keys. Returns how many keys died.
+
+    From this moment nothing of the clinic can be unwrapped: every per-person key is wrapped by a
+    destroyed KEK. Those rows (one per person) are wiped afterwards by sweep_shredded_subject_keys,
+    in chunks, so that the shred itself costs the same for 1,000 patients as for 100,000
+    (bench/crypto_shred.py)."""
     now = timezone.now()
     with transaction.atomic(using=DB):
         keks = KeyEncryptionKey.objects.using(DB).filter(clinic_id=clinic_id).exclude(state=KeyState.DESTROYED)
         count = keks.update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=now)
+        clinic_purposes = [p for p in Purpose.values if p != Purpose.SUBJECT]
         count += (
             DataKey.objects.using(DB)
-            .filter(clinic_id=clinic_id)
+            .filter(clinic_id=clinic_id, purpose__in=clinic_purposes)
             .exclude(state=KeyState.DESTROYED)
             .update(state=KeyState.DESTROYED, wrapped=None, destroyed_at=now)
         )
@@ -417,6 +423,26 @@ def shred_clinic(clinic_id: UUID) -> int:
     forget_cached_keys()
     _scrub_freed_space()
     return count
+
+
+def sweep_shredded_subject_keys(clinic_id: UUID, *, chunk: int = 5000) -> int:
+    """Wipe the per-person keys of a shredded clinic (unreadable already: their KEK is gone).
+    Idempotent and chunked; refuses while the clinic still has a live KEK."""
+    if KeyEncryptionKey.objects.using(DB).filter(clinic_id=clinic_id).exclude(state=KeyState.DESTROYED).exists():
+        raise ValueError(f"Clinic {clinic_id} still has a live key-encryption key: shred it first")
+    swept = 0
+    live = DataKey.objects.using(DB).filter(clinic_id=clinic_id, purpose=Purpose.SUBJECT).exclude(
+        state=KeyState.DESTROYED)
+    while True:
+        with transaction.atomic(using=DB):
+            ids = list(live.values_list("key_id", flat=True)[:chunk])
+            if not ids:
+                break
+            swept += DataKey.objects.using(DB).filter(key_id__in=ids).update(
+                state=KeyState.DESTROYED, wrapped=None, destroyed_at=timezone.now())
+    if swept:
+        _scrub_freed_space()
+    return swept
 
 
 def erase_subject(clinic_id: UUID, subject_ref: UUID) -> bool:

@@ -187,17 +187,22 @@ def _write_indexes(clinic, model, fields, key, chunk) -> None:
         cursor.executemany(sql, params)
 
 
-def shred_clinic(clinic: Clinic, reason: str) -> int:
+def shred_clinic(clinic: Clinic, reason: str, *, sweep: bool = True) -> int:
     """Destroy the clinic's keys: every copy of its data, backups included, becomes unreadable.
 
     The audit chain is checkpointed first and the shred recorded, so what happened
     stays provable (audit events hold no personal data and the signing public key is kept).
+    The shred proper destroys the KEKs and clinic keys (constant time); with `sweep` the
+    per-person keys under them are wiped right after, otherwise by the caller's later step
+    (termination does it with the row removal).
     """
     with clinic_context(clinic):
         with transaction.atomic():
             record(Action.KEY, object_type="clinic-keys", object_id=clinic.pk, reason=f"shred: {reason}"[:200])
         checkpoint(clinic.pk)
         destroyed = keystore.shred_clinic(clinic.pk)
+        if sweep:
+            destroyed += keystore.sweep_shredded_subject_keys(clinic.pk)
         with transaction.atomic():
             Clinic.objects.filter(pk=clinic.pk).update(status=Clinic.Status.TERMINATED)
     return destroyed

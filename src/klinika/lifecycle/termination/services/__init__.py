@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,8 +231,8 @@ def advance(clinic: Clinic, *, now=None, chunk: int = removal.CHUNK, progress=No
 def _live_keys(clinic_id) -> bool:
     return (KeyEncryptionKey.objects.using(KEYSTORE).filter(clinic_id=clinic_id)
             .exclude(state=KeyState.DESTROYED).exists()
-            or DataKey.objects.using(KEYSTORE).filter(clinic_id=clinic_id).exclude(state=KeyState.DESTROYED)
-            .exists())
+            or DataKey.objects.using(KEYSTORE).filter(clinic_id=clinic_id).exclude(purpose=DataKey.Purpose.SUBJECT)
+            .exclude(state=KeyState.DESTROYED).exists())
 
 
 def destroyed_inventory(clinic_id) -> tuple:
@@ -244,8 +244,12 @@ def destroyed_inventory(clinic_id) -> tuple:
         clinic_id=clinic_id, destroyed_at=at).values_list("key_id", flat=True))
     clinic_keys: dict[str, list[str]] = {}
     subjects = []
-    for key_id, purpose in DataKey.objects.using(KEYSTORE).filter(clinic_id=clinic_id, destroyed_at=at).values_list(
-            "key_id", "purpose"):
+    # The clinic keys died with the KEK; the per-person keys became unreadable at that moment and are
+    # wiped with the row removal (keystore.sweep_shredded_subject_keys): those alive at `at` count.
+    died_with_kek = Q(destroyed_at=at) & ~Q(purpose=DataKey.Purpose.SUBJECT)
+    unreadable_since = Q(purpose=DataKey.Purpose.SUBJECT) & (Q(destroyed_at__isnull=True) | Q(destroyed_at__gte=at))
+    for key_id, purpose in DataKey.objects.using(KEYSTORE).filter(
+            died_with_kek | unreadable_since, clinic_id=clinic_id).values_list("key_id", "purpose"):
         if purpose == DataKey.Purpose.SUBJECT:
             subjects.append(str(key_id))
         else:
@@ -268,7 +272,7 @@ def _shred(termination: Termination) -> None:
     if _live_keys(clinic.pk):
         # KEK and every key under it destroyed, the revocation counter bumped in the same keystore
         # transaction: every process drops its cached keys within KLINIKA_KEY_REVOCATION_SECONDS.
-        lifecycle.shred_clinic(clinic, reason=f"termination {termination.public_id}")
+        lifecycle.shred_clinic(clinic, reason=f"termination {termination.public_id}", sweep=False)
     elif clinic.status != Clinic.Status.TERMINATED:  # killed between the keystore and the clinic row
         with transaction.atomic():
             Clinic.objects.filter(pk=clinic.pk).update(status=Clinic.Status.TERMINATED)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import connection, router, transaction
 
+from klinika.crypto import keystore
 from klinika.lifecycle.termination import steps
 from klinika.lifecycle.termination.models import Termination
 from klinika.tenancy.context import clinic_context
@@ -161,8 +162,10 @@ def _delete_files(model, pks) -> None:
 
 
 def remove_rows(termination: Termination, *, chunk: int = CHUNK, progress=None) -> dict[str, int]:
-    """Remove every row of the clinic's tables; returns rows removed per table (this run and before)."""
+    """Remove every row of the clinic's tables; returns rows removed per table (this run and before).
+    The per-person keys, unreadable since the shred, are wiped from the keystore first."""
     clinic_id = termination.clinic_id
+    keystore.sweep_shredded_subject_keys(clinic_id)
     tables = plan()
     first_chunk = True
     with clinic_context(clinic_id):
