@@ -28,7 +28,7 @@ from django.utils import timezone
 from klinika.crypto import keystore
 from klinika.crypto.errors import KlinikaCryptoError, RootKeyError
 from klinika.crypto.models import DataKey, KeyEncryptionKey, KeyState, RootKeyGeneration
-from klinika.crypto.root import kek_aad, provider
+from klinika.crypto.root import fsync_directory, kek_aad, provider
 
 FORMAT = "klinika-backup/1"
 ALIASES = {"data": "default", "keystore": "keystore"}  # what a backup holds -> the database it comes from
@@ -122,7 +122,7 @@ def backup_database(kind: str, directory: Path, stamp=None) -> BackupFile:
         meta["root_generations"] = sorted(generations | _kek_generations("keystore"))
     sidecar = sidecar_path(path)
     _write_atomically(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return BackupFile(path, sidecar, meta)
 
 
@@ -303,14 +303,6 @@ def _sha256(path: Path) -> str:
 def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

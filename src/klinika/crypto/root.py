@@ -260,7 +260,7 @@ class LocalRootKeyProvider(RootKeyProvider):
                     pass  # a parallel run made it first: both use that one
             finally:
                 os.unlink(temporary)
-            _fsync_directory(path.parent)
+            fsync_directory(path.parent)
         self._keys.pop(number, None)
         return self.fingerprint(number)  # loads it back: mode, length and readability checked
 
@@ -282,11 +282,12 @@ class LocalRootKeyProvider(RootKeyProvider):
             path.unlink()
         except FileNotFoundError:
             pass  # gone already (a run that crashed before recording it)
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         self._keys.pop(number, None)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or unlink in `directory` durable (the directory entry itself is synced)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

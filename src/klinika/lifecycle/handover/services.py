@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klinika import jsonlines
 from klinika.accounts.policy import require
 from klinika.audit.models import Action, AuditChainHead
 from klinika.audit.services import chain_name, record
@@ -272,13 +273,7 @@ class _Export:
         return b"".join(self.chunks(name))
 
     def records(self, name: str) -> Iterator[dict]:
-        pending = b""
-        for chunk in self.chunks(name):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            yield from (json.loads(line) for line in lines if line.strip())
-        if pending.strip():
-            yield json.loads(pending)
+        return jsonlines.records(self.chunks(name))
 
 
 def check_import(directory, identity_text: str | None = None) -> tuple[dict, list | None]:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from klinika import jsonlines
 from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.crypto import keystore
@@ -202,13 +203,7 @@ class LoadedDataset:
 
     def records(self, name: str) -> Iterator[dict]:
         """The records of a JSON Lines content file, one at a time."""
-        pending = b""
-        for chunk in self.chunks(name):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            yield from (json.loads(line) for line in lines if line.strip())
-        if pending.strip():
-            yield json.loads(pending)
+        return jsonlines.records(self.chunks(name))
 
 
 def staging_root() -> Path:
