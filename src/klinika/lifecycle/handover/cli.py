@@ -54,7 +54,8 @@ def export(command, options) -> None:
     out = Path(options["out"]).resolve()
     try:
         with _bar(command.stdout) as bar:
-            result = services.export_clinic(clinic, out, recipients=options.get("to") or [], progress=_progress(bar))
+            result = services.export_from_command_line(clinic, out, recipients=options.get("to") or [],
+                                                       progress=_progress(bar))
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     if result.already_complete:

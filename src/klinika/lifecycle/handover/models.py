@@ -22,6 +22,9 @@ class HandoverExport(ClinicOwnedModel):
                                      related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # when the row last heard from its export (progress, status): a "running" export silent for long has
+    # lost its worker and may be resumed (services.resume_export)
+    updated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     directory = models.CharField(max_length=500)  # where the export is written (server side)
     recipients = models.JSONField(default=list, blank=True)  # age public keys: not secret, not personal
@@ -36,6 +39,12 @@ class HandoverExport(ClinicOwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def resumable(self) -> bool:
+        from klinika.lifecycle.handover.services import is_resumable
+
+        return is_resumable(self)
 
     @property
     def percent(self) -> int:

@@ -199,27 +199,96 @@ def run_queued_export(export_public_id: str) -> dict:
     export = HandoverExport.objects.get(public_id=export_public_id)
     if export.status == HandoverExport.Status.COMPLETE:
         return {"status": export.status}
+    result = _tracked_export(export)
+    if result is None:
+        return {"status": "failed"}
+    return {"status": "complete", "manifest_sha256": result.manifest_sha256}
+
+
+def _tracked_export(export: HandoverExport, progress: Progress = None) -> ExportResult | None:
+    """export_clinic with its row kept up to date (status, step, counts), for the screen. None if it
+    failed (the row says why); with `progress` (the command line) the failure is raised instead."""
     rows = HandoverExport.objects.filter(pk=export.pk)
-    rows.update(status=HandoverExport.Status.RUNNING, error="")
+    rows.update(status=HandoverExport.Status.RUNNING, error="", updated_at=timezone.now())
     last = [0.0]
 
-    def progress(step, done, total):
+    def track(step, done, total):
+        if progress is not None:
+            progress(step, done, total)
         now = time.monotonic()
         if now - last[0] >= ROW_EVERY_SECONDS or done >= total:
             last[0] = now
-            rows.update(step=step[:60], done=done, total=total)
+            rows.update(step=step[:60], done=done, total=total, updated_at=timezone.now())
 
     try:
-        result = export_clinic(export.clinic, export.directory, recipients=export.recipients, progress=progress,
+        result = export_clinic(export.clinic, export.directory, recipients=export.recipients, progress=track,
                                export=export)
     except Exception as exc:
         message = str(exc) if isinstance(exc, ExportError) else f"{exc.__class__.__name__}: see the worker's log"
         logger.exception("handover export %s failed", export.public_id)
-        rows.update(status=HandoverExport.Status.FAILED, error=message[:300], finished_at=timezone.now())
-        return {"status": "failed"}
+        rows.update(status=HandoverExport.Status.FAILED, error=message[:300], finished_at=timezone.now(),
+                    updated_at=timezone.now())
+        if progress is not None:
+            raise  # the command line reports it itself
+        return None
     rows.update(status=HandoverExport.Status.COMPLETE, finished_at=timezone.now(), counts=result.counts,
-                files=result.files, bytes=result.bytes, manifest_sha256=result.manifest_sha256)
-    return {"status": "complete", "manifest_sha256": result.manifest_sha256}
+                files=result.files, bytes=result.bytes, manifest_sha256=result.manifest_sha256,
+                updated_at=timezone.now())
+    return result
+
+
+def export_from_command_line(clinic: Clinic, out, *, recipients=(), progress: Progress = None) -> ExportResult:
+    """`klinika clinic export`: the same export, listed on the clinic admin's screen like one they started
+    (one row per output directory: rerunning the command on it resumes that row)."""
+    directory = str(Path(out).resolve())
+    with clinic_context(clinic):
+        check_exportable(clinic)
+        recipients = parse_recipients(recipients)
+        export = HandoverExport.objects.filter(directory=directory).first()
+        if export is None:
+            with transaction.atomic():
+                export = HandoverExport.objects.create(clinic=clinic, directory=directory, recipients=recipients)
+        elif export.status == HandoverExport.Status.COMPLETE:
+            return export_clinic(clinic, directory, recipients=recipients)  # says it is complete already
+        else:
+            export.recipients = recipients  # as given now: export_clinic refuses other ones than the first run's
+        return _tracked_export(export, progress=progress)
+
+
+# A running export whose row has not moved for this long has lost its worker (the row is touched at
+# least every ROW_EVERY_SECONDS while the export runs).
+STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+def is_resumable(export: HandoverExport, now=None) -> bool:
+    if export.status == HandoverExport.Status.FAILED:
+        return True
+    if export.status in (HandoverExport.Status.RUNNING, HandoverExport.Status.QUEUED):
+        heard = export.updated_at or export.created_at
+        return heard is not None and (now or timezone.now()) - heard > STALE_AFTER
+    return False
+
+
+def resume_export(user, public_id) -> HandoverExport:
+    """The clinic admin restarts a failed export, or one whose worker died: it continues where it stopped
+    (the export directory keeps what is finished)."""
+    from django.shortcuts import get_object_or_404
+
+    from klinika.lifecycle.handover.tasks import run_export
+
+    require(user, "clinic.export")
+    export = get_object_or_404(HandoverExport.objects, public_id=public_id)
+    if not is_resumable(export):
+        raise ValidationError(_("This export is running or finished; only a failed or stalled export can be "
+                                "resumed."))
+    with transaction.atomic():
+        HandoverExport.objects.filter(pk=export.pk).update(status=HandoverExport.Status.QUEUED, error="",
+                                                          updated_at=timezone.now())
+        record(Action.EXPORT, object_type="clinic-handover", object_id=export.public_id,
+               reason="handover export resume requested")
+    transaction.on_commit(lambda: run_export.enqueue(str(export.clinic_id), str(export.public_id)))
+    export.refresh_from_db()
+    return export
 
 
 def manifest_of(user, public_id) -> tuple[str, bytes]:

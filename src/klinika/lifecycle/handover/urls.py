@@ -6,4 +6,5 @@ app_name = "handover"
 urlpatterns = [
     path("", views.exports, name="exports"),
     path("<uuid:public_id>/manifest.json", views.manifest, name="manifest"),
+    path("<uuid:public_id>/resume/", views.resume, name="resume"),
 ]

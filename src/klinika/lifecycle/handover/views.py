@@ -48,3 +48,13 @@ def manifest(request, public_id):
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_http_methods(["POST"])
+def resume(request, public_id):
+    try:
+        services.resume_export(request.user, public_id)
+        messages.success(request, _("The export continues where it stopped."))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("handover:exports")
