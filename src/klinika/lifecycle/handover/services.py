@@ -39,6 +39,7 @@ from klinika.lifecycle.handover.models import HandoverExport
 from klinika.lifecycle.handover.pdfworkers import PdfRenderer, default_workers
 from klinika.lifecycle.handover.steps import ExportContext, Step, default_steps
 from klinika.lifecycle.handover.verify import verify_export
+from klinika.safelog import log_failure
 from klinika.tenancy.context import clinic_context
 from klinika.tenancy.models import Clinic
 
@@ -225,7 +226,7 @@ def _tracked_export(export: HandoverExport, progress: Progress = None) -> Export
                                export=export)
     except Exception as exc:
         message = str(exc) if isinstance(exc, ExportError) else f"{exc.__class__.__name__}: see the worker's log"
-        logger.exception("handover export %s failed", export.public_id)
+        log_failure(logger, exc, "handover export %s failed", export.public_id)
         rows.update(status=HandoverExport.Status.FAILED, error=message[:300], finished_at=timezone.now(),
                     updated_at=timezone.now())
         if progress is not None:
