@@ -1,9 +1,11 @@
 """Reading a leaked copy of the clinic database, read-only, with plain SQL (the copy is not ours to migrate).
 
 A copy is a SQLite file (`/path/klinika.sqlite3`, or `sqlite:/path`) or a PostgreSQL database (a
-`postgres://` URL with user, password, host and database, or `pg:NAME` for a database on the live
-server). Nothing is ever written to it: SQLite opens with mode=ro (falling back to immutable=1 when
-a read-only open of a WAL file is refused), PostgreSQL in a read-only transaction.
+`postgres://` URL with user, host and database, or `pg:NAME` for a database on the live
+server). A password in the URL is never stored with the incident (the register is read on screens and
+in reports): libpq takes it from PGPASSWORD or ~/.pgpass when the copy is read.
+Nothing is ever written to a copy: SQLite opens with mode=ro (falling back to immutable=1 when a
+read-only open of a WAL file is refused), PostgreSQL in a read-only transaction.
 """
 import sqlite3
 import uuid
@@ -59,6 +61,23 @@ class CopyReader:
 def is_copy_reference(ref: str) -> bool:
     return ref.startswith(("sqlite:", "postgres://", "postgresql://", "pg:")) or ref.endswith(
         (".sqlite3", ".sqlite", ".db"))
+
+
+def without_password(ref: str) -> str:
+    """`ref` as it may be stored and shown: a postgres:// URL loses its password, anything else is kept."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    ref = (ref or "").strip()
+    if not ref.startswith(("postgres://", "postgresql://")):
+        return ref
+    parts = urlsplit(ref)
+    if parts.password is None:
+        return ref
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def open_copy(ref: str) -> CopyReader:

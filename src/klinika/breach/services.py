@@ -36,6 +36,7 @@ from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.breach import deadlines, notices, severity
 from klinika.breach import scope as scoping
+from klinika.breach.copies import without_password
 from klinika.breach.models import (
     AffectedPerson,
     DetectedBy,
@@ -115,7 +116,7 @@ def open_incident(clinic, *, summary: str, detected_at, source_kind: str, source
                     incident = Incident(
                         reference=f"INC-{day}-{number:03d}", summary=summary.strip(), detected_at=detected_at,
                         detected_by=detected_by, window_start=window_start, window_end=window_end,
-                        source_kind=source_kind, source_ref=(source_ref or "").strip(),
+                        source_kind=source_kind, source_ref=without_password(source_ref),
                         keystore_exposed=keystore_exposed, root_key_exposed=root_key_exposed, recipients=recipients,
                         malicious=malicious, integrity_loss=integrity_loss, availability_loss=availability_loss,
                         contact_point=contact_point.strip(), measures_taken=(measures_taken or "").strip(),

@@ -47,7 +47,9 @@ class Command(BaseCommand):
         new.add_argument("--source", required=True, choices=SourceKind.values)
         new.add_argument("--source-ref", default="",
                          help="the leaked copy's path or database (sqlite:/path, pg:NAME, postgres://...), the "
-                              "backup id, the dataset id, the export directory or the login")
+                              "backup id, the dataset id, the export directory or the login; a password in a "
+                              "postgres:// URL is dropped before storing: give it in PGPASSWORD or ~/.pgpass when the "
+                              "copy is read")
         new.add_argument("--window-start", help="when the exposure may have begun (ISO 8601)")
         new.add_argument("--window-end", help="when it ended, or when the copy was taken (ISO 8601)")
         new.add_argument("--keys-exposed", required=True, choices=list(KEYS),
