@@ -1,12 +1,13 @@
-"""On the visit screen, recording measurements or an allergy (htmx) answers that card alone, so the notes
+"""On the visit screen, recording measurements, an allergy or a file (htmx) answers that card alone, so the notes
 being typed in the visit form are never reloaded; a refusal comes back in the card (htmx swaps only 2xx),
 with what was typed. Without htmx the same forms still work as whole pages."""
 import pytest
 from django.urls import reverse
 
 from klinika.records import services
-from klinika.records.models import Allergy, VitalSigns
+from klinika.records.models import Allergy, Attachment, VitalSigns
 from klinika.tenancy.context import clinic_context
+from tests.records import files
 from tests.records.world import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,17 @@ def test_without_htmx_the_forms_still_go_back_to_the_whole_visit(world, draft):
     response = client.post(reverse("records:allergy-add", args=[world.woman.pk]),
                            {"encounter": draft.pk, "substance": "Lateks"})
     assert response.status_code == 302 and response["Location"] == reverse("records:encounter", args=[draft.pk])
+
+
+def test_a_file_attached_on_the_visit_screen_answers_its_card(world, draft, file_store):
+    client = logged_in(world.doctor_user)
+    url = reverse("records:attachment-upload", args=[world.woman.pk])
+    added = client.post(url, {"encounter": draft.pk, "kind": "lab", "file": files.as_post_file(files.pdf())}, **HTMX)
+    body = added.content.decode()
+    assert added.status_code == 200 and body.startswith('<section class="card attachments" id="attachments-card"')
+    assert "File attached." in body and "wynik.pdf" in body and "<textarea" not in body
+    refused = client.post(url, {"encounter": draft.pk, "kind": "lab", "file": files.as_post_file(files.exe(), "x.pdf")},
+                          **HTMX)
+    assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
+    with clinic_context(world.clinic):
+        assert Attachment.objects.count() == 1

@@ -21,7 +21,7 @@ from klinika.records import services
 from klinika.records.forms import AllergyForm, AmendReasonForm, AttachmentForm, VitalsForm
 from klinika.records.models import Encounter
 from klinika.records.services import attachments, codes
-from klinika.records.summary import patient_summary
+from klinika.records.summary import RECENT_ATTACHMENTS, patient_summary
 from klinika.records.visitform import VisitForm
 
 
@@ -311,11 +311,25 @@ def attachment_upload(request, patient_id):
                            kind=request.POST.get("kind", ""), description=request.POST.get("description", ""),
                            encounter_id=request.POST.get("encounter") or None)
     except ValidationError as exc:
+        if _visit_card(request):
+            return _attachments_card(request, patient, errors=exc.messages)
         for message in exc.messages:
             messages.error(request, message)
     else:
+        if _visit_card(request):
+            return _attachments_card(request, patient, notice=_("File attached."))
         messages.success(request, _("File attached."))
     return _back(request, patient)
+
+
+def _attachments_card(request, patient, *, notice=None, errors=()):
+    """The visit screen's card: the newest few files, as the summary lists them."""
+    user = request.user
+    _p, files = attachments.patient_attachments(user, patient.pk, limit=RECENT_ATTACHMENTS)
+    return render(request, "records/_attachments.html", {
+        "patient": patient, "encounter": _visit_card(request), "may": _roles(user), "attachment_list": files,
+        "attachment_form": AttachmentForm(request.POST if errors else None), "attachment_notice": notice,
+        "attachment_errors": list(errors)})
 
 
 @require_GET

@@ -11,13 +11,14 @@
 (function () {
   "use strict";
 
-  const IDLE_MS = 1500; // a pause in typing
+  const IDLE_MS = 2000; // a pause in typing
   const MAX_WAIT_MS = 15000; // typing without a pause is still saved this often
   const RETRY_MS = 15000; // after a lost connection
   const KEEPALIVE_MAX = 60000; // bytes a request may carry while the page unloads
 
   const script = document.currentScript;
   const leaveMessage = (script && script.dataset.leaveMessage) || "";
+  const cardFailed = (script && script.dataset.cardFailed) || "";
   const baselines = new WeakMap(); // form -> what it would have sent when shown or last saved
   let submitting = null; // a guarded form sent the ordinary way: its own data goes with it
   let autosaver = null;
@@ -26,7 +27,7 @@
     const skip = new Set(["csrfmiddlewaretoken", ...(form.dataset.autosaveIgnore || "").split(/\s+/)]);
     const params = new URLSearchParams();
     for (const [name, value] of new FormData(form)) {
-      if (!skip.has(name) && typeof value === "string") params.append(name, value);
+      if (!skip.has(name)) params.append(name, typeof value === "string" ? value : value.name); // a chosen file: its name
     }
     return params;
   }
@@ -179,6 +180,23 @@
   window.addEventListener("pageshow", () => {
     submitting = null;
   });
+
+  // A card's form sent by htmx that got no usable answer (htmx swaps only 2xx): say so in the form, whose
+  // typed values stay as they were.
+  function cardFailure(event) {
+    const form = event.detail && event.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-unsaved-guard][hx-post]")) return;
+    let line = form.querySelector(".card-failure");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "error card-failure";
+      line.setAttribute("role", "alert");
+      form.prepend(line);
+    }
+    line.textContent = cardFailed;
+  }
+  document.addEventListener("htmx:responseError", cardFailure);
+  document.addEventListener("htmx:sendError", cardFailure);
 
   // Boosted htmx links replace the page without unloading it: ask the same question.
   document.addEventListener("htmx:beforeRequest", (event) => {
