@@ -1,7 +1,7 @@
 """In Chromium: the doctor types notes and, without saving them, records measurements and an allergy (htmx):
 the notes are still in the form and the screen saves them as a draft on its own ("draft saved" only after the
 server stored it); a reload shows them again; with changes the server has not stored, leaving the page asks
-first and the status says "not saved"."""
+first and the status says "not saved" until the server is back."""
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
@@ -76,4 +76,18 @@ def test_notes_survive_measurements_and_an_allergy_and_leaving_asks_first(page, 
     assert dialogs == ["beforeunload"]
     expect(page.locator("#id_examination")).to_have_value(MORE)
     assert page.url.endswith(f"/records/encounters/{encounter.pk}/")
+
+    # A card whose save gets no answer says so and keeps what was typed.
+    page.route("**/vitals/", lambda route: route.abort())
+    page.locator("#id_pulse").fill("77")
+    page.locator("#vitals-card").get_by_role("button", name="Zapisz pomiary").click()
+    expect(page.locator("#vitals-card .card-failure")).to_contain_text("serwer nie odpowiedział")
+    expect(page.locator("#id_pulse")).to_have_value("77")
+
+    # The server is back: the next keystroke saves everything typed meanwhile.
+    page.unroute("**/autosave/")
+    page.locator("#id_examination").press_sequentially(".")
+    expect(status).to_contain_text("Szkic zapisany o")
+    with clinic_context(world.clinic):
+        assert EncounterVersion.objects.get(encounter=encounter).content["examination"] == MORE + "."
     assert problems == []

@@ -45,7 +45,16 @@ def test_refused_measurements_come_back_in_the_card_with_what_was_typed(world, d
     body = response.content.decode()
     assert response.status_code == 200 and 'id="vitals-card"' in body
     assert 'role="alert"' in body and 'value="900"' in body
+    assert "data-unsaved-from-start" in body  # what was typed is not on record: leaving still asks
     assert _count(world, VitalSigns) == 0
+
+
+def test_a_refused_visit_save_shows_the_form_as_unsaved(world, draft):
+    client = logged_in(world.doctor_user)
+    refused = client.post(reverse("records:encounter-save", args=[draft.pk]),
+                          {"interview": "Kaszel", "diagnosis_code": ["Q99.99"], "action": "save"})
+    assert refused.status_code == 400 and "data-unsaved-from-start" in refused.content.decode()
+    assert "data-unsaved-from-start" not in client.get(reverse("records:encounter", args=[draft.pk])).content.decode()
 
 
 def test_an_allergy_added_and_marked_inactive_answers_its_card(world, draft):

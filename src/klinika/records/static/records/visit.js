@@ -1,7 +1,8 @@
 /* The visit screen: the draft is saved while the doctor types, and leaving with unsaved changes asks first.
  *
  * A form marked data-unsaved-guard counts as changed while what it would send differs from what it held when
- * it appeared (for the visit form: from what the server last confirmed it stored). The visit form
+ * it appeared (for the visit form: from what the server last confirmed it stored); one marked
+ * data-unsaved-from-start (shown again after a refused save) counts as changed until it is saved. The visit form
  * (data-autosave-url) is sent a moment after the doctor stops typing; its status line says "saved" only once
  * the server answered that it stored it, and "not saved" otherwise. Nothing typed is kept in the browser
  * (no localStorage): the draft lives on the server, encrypted like the visit itself.
@@ -36,7 +37,8 @@
     const forms = root.matches && root.matches("form[data-unsaved-guard]") ? [root] : [];
     forms.push(...(root.querySelectorAll ? root.querySelectorAll("form[data-unsaved-guard]") : []));
     for (const form of forms) {
-      if (!baselines.has(form)) baselines.set(form, fields(form).toString());
+      // A form shown again with what a refused save sent holds nothing the server has: unsaved from the start.
+      if (!baselines.has(form)) baselines.set(form, "unsavedFromStart" in form.dataset ? null : fields(form).toString());
       if (form.dataset.autosaveUrl && !autosaver) autosaver = new Autosaver(form);
     }
   }
