@@ -103,9 +103,9 @@ def encounter_autosave(request, encounter_id):
     screen says "draft saved" only once the server has stored it, and "not saved" with the reason
     otherwise. The same policy as "Save draft": another clinic's visit is 404, a role that may not
     write visits or a doctor who is not the visit's own gets 403."""
-    form = VisitForm.from_post(request.POST)
     try:
         require(request.user, "records.write")
+        form = VisitForm.from_post(request.POST)
         _encounter, changed = services.autosave_draft(request.user, encounter_id, form.data())
     except PermissionDenied as exc:
         return JsonResponse({"saved": False, "message": str(exc) or _("You may not edit this visit.")}, status=403)
