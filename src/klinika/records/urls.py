@@ -6,6 +6,7 @@ app_name = "records"
 urlpatterns = [
     path("encounters/<int:encounter_id>/", views.encounter_page, name="encounter"),
     path("encounters/<int:encounter_id>/save/", views.encounter_save, name="encounter-save"),
+    path("encounters/<int:encounter_id>/autosave/", views.encounter_autosave, name="encounter-autosave"),
     path("encounters/<int:encounter_id>/amend/", views.encounter_amend, name="encounter-amend"),
     path("encounters/<int:encounter_id>/versions/", views.encounter_versions, name="encounter-versions"),
     path("appointments/<int:appointment_id>/start/", views.start_from_appointment, name="start-from-appointment"),

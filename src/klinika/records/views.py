@@ -7,9 +7,10 @@ measurements, allergies and attachments, not the visit's content.
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,7 @@ from klinika.records import services
 from klinika.records.forms import AllergyForm, AmendReasonForm, AttachmentForm, VitalsForm
 from klinika.records.models import Encounter
 from klinika.records.services import attachments, codes
-from klinika.records.summary import patient_summary
+from klinika.records.summary import RECENT_ATTACHMENTS, patient_summary
 from klinika.records.visitform import VisitForm
 
 
@@ -94,6 +95,25 @@ def encounter_save(request, encounter_id):
                       status=400)
     messages.success(request, _("The visit is signed.") if signing else _("Draft saved."))
     return redirect("records:encounter", encounter_id=encounter_id)
+
+
+@require_POST
+def encounter_autosave(request, encounter_id):
+    """The visit screen's automatic draft save (static/records/visit.js). It answers JSON, so the
+    screen says "draft saved" only once the server has stored it, and "not saved" with the reason
+    otherwise. The same policy as "Save draft": another clinic's visit is 404, a role that may not
+    write visits or a doctor who is not the visit's own gets 403."""
+    try:
+        require(request.user, "records.write")
+        form = VisitForm.from_post(request.POST)
+        _encounter, changed = services.autosave_draft(request.user, encounter_id, form.data())
+    except PermissionDenied as exc:
+        return JsonResponse({"saved": False, "message": str(exc) or _("You may not edit this visit.")}, status=403)
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "message": " ".join(exc.messages)}, status=400)
+    at = timezone.localtime()
+    return JsonResponse({"saved": True, "changed": changed, "at": at.isoformat(timespec="seconds"),
+                         "message": _("Draft saved at %(time)s") % {"time": formats.time_format(at)}})
 
 
 def _error_dict(exc: ValidationError) -> dict:
@@ -182,6 +202,34 @@ def _back(request, patient):
     return redirect("records:patient", patient_id=patient.pk)
 
 
+def _visit_card(request) -> dict | None:
+    """{"pk": visit id} when an htmx request comes from a card of the visit screen: that card alone
+    is answered (htmx swaps it), so the notes being typed on the screen are never reloaded. htmx
+    swaps only 2xx answers, so a refusal comes back as 200 with its message in the card."""
+    encounter_id = request.POST.get("encounter") or ""
+    if getattr(request, "htmx", False) and encounter_id.isdigit():
+        return {"pk": int(encounter_id)}
+    return None
+
+
+def _vitals_card(request, patient, *, form=None, notice=None):
+    user = request.user
+    block = _vitals_block(user, patient, encounter=_visit_card(request), form=form)
+    rows = block["vitals_rows"]
+    return render(request, "records/_vitals_card.html", {
+        "patient": patient, "may": _roles(user), "vitals_notice": notice, **block,
+        # The summary beside it shows the latest measurements too (doctors only).
+        "summary_vitals": can(user, "records.write"), "latest": rows[0] if rows else None})
+
+
+def _allergies_card(request, patient, *, form=None, notice=None, errors=()):
+    user = request.user
+    _p, allergies = services.active_allergies(user, patient.pk)
+    return render(request, "records/_allergies.html", {
+        "patient": patient, "encounter": _visit_card(request), "may": _roles(user), "allergies": allergies,
+        "allergy_form": form or AllergyForm(), "allergy_notice": notice, "allergy_errors": list(errors)})
+
+
 @require_http_methods(["GET", "POST"])
 def vitals_page(request, patient_id):
     """The nurse's station: measure, record, correct."""
@@ -201,6 +249,8 @@ def vitals_page(request, patient_id):
                                supersedes_id=request.POST.get("supersedes") or None)
     except ValidationError as exc:
         form.add_service_errors(exc)
+        if _visit_card(request):
+            return _vitals_card(request, patient, form=form)
         encounter_id = request.POST.get("encounter") or ""
         if encounter_id.isdigit():
             encounter = services.get_encounter(user, encounter_id)
@@ -211,6 +261,8 @@ def vitals_page(request, patient_id):
         return render(request, "records/vitals.html", {
             "patient": patient, "may": _roles(user),
             **_vitals_block(user, patient, form=form, correcting=correcting)}, status=400)
+    if _visit_card(request):
+        return _vitals_card(request, patient, notice=_("Measurements recorded."))
     messages.success(request, _("Measurements recorded."))
     if request.POST.get("encounter"):
         return _back(request, patient)
@@ -227,9 +279,13 @@ def allergy_add(request, patient_id):
         services.add_allergy(request.user, patient.pk, substance=request.POST.get("substance", ""),
                              reaction=request.POST.get("reaction", ""), severity=request.POST.get("severity", ""))
     except ValidationError as exc:
+        if _visit_card(request):
+            return _allergies_card(request, patient, form=form, errors=exc.messages)
         for message in exc.messages:
             messages.error(request, message)
     else:
+        if _visit_card(request):
+            return _allergies_card(request, patient, notice=_("Allergy recorded."))
         messages.success(request, _("Allergy recorded."))
     return _back(request, patient)
 
@@ -237,6 +293,8 @@ def allergy_add(request, patient_id):
 @require_POST
 def allergy_deactivate(request, allergy_id):
     allergy = services.deactivate_allergy(request.user, allergy_id)
+    if _visit_card(request):
+        return _allergies_card(request, allergy.patient, notice=_("The allergy is no longer listed as active."))
     messages.success(request, _("The allergy is no longer listed as active."))
     return _back(request, allergy.patient)
 
@@ -253,11 +311,25 @@ def attachment_upload(request, patient_id):
                            kind=request.POST.get("kind", ""), description=request.POST.get("description", ""),
                            encounter_id=request.POST.get("encounter") or None)
     except ValidationError as exc:
+        if _visit_card(request):
+            return _attachments_card(request, patient, errors=exc.messages)
         for message in exc.messages:
             messages.error(request, message)
     else:
+        if _visit_card(request):
+            return _attachments_card(request, patient, notice=_("File attached."))
         messages.success(request, _("File attached."))
     return _back(request, patient)
+
+
+def _attachments_card(request, patient, *, notice=None, errors=()):
+    """The visit screen's card: the newest few files, as the summary lists them."""
+    user = request.user
+    _p, files = attachments.patient_attachments(user, patient.pk, limit=RECENT_ATTACHMENTS)
+    return render(request, "records/_attachments.html", {
+        "patient": patient, "encounter": _visit_card(request), "may": _roles(user), "attachment_list": files,
+        "attachment_form": AttachmentForm(request.POST if errors else None), "attachment_notice": notice,
+        "attachment_errors": list(errors)})
 
 
 @require_GET

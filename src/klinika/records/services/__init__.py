@@ -19,6 +19,7 @@ from klinika.patients.models import Patient
 from klinika.records import validators
 from klinika.records.models import Allergy, Encounter, EncounterVersion, SignedRecordError, VitalSigns
 from klinika.scheduling.models import Appointment, AppointmentStatus
+from klinika.scheduling.services.completion import complete_signed_visit
 from klinika.staff.models import Practitioner, Profession
 
 # Appointments a visit can still be written for (a cancelled or missed one had no visit).
@@ -161,8 +162,25 @@ def save_draft(user, encounter_id, data: dict) -> Encounter:
     return encounter
 
 
+def autosave_draft(user, encounter_id, data: dict) -> tuple[Encounter, bool]:
+    """What the visit screen sends on its own while the doctor types: stored exactly as "Save draft"
+    stores it (same checks, the same encrypted draft version), and audited the same way, one event
+    per stored change. A save that changes nothing writes nothing and records nothing, so the
+    screen's repeated saves do not pile up in the audit trail. Returns (visit, whether it changed)."""
+    with transaction.atomic():
+        encounter = _locked_own_draft(user, encounter_id)
+        content = validators.clean_content(data)
+        if content == encounter.current.content:
+            return encounter, False
+        _write_draft(encounter, content)
+        record(Action.UPDATE, object_type="encounter", object_id=encounter.pk,
+               subject_ref=encounter.patient.subject_ref, reason="draft autosaved")
+    return encounter, True
+
+
 def sign(user, encounter_id, data: dict | None = None) -> Encounter:
-    """Sign the visit (after storing `data`, when given): from now on it changes only by amendment."""
+    """Sign the visit (after storing `data`, when given): from now on it changes only by amendment.
+    Its appointment, if it has one that is still booked or checked in, is completed with it."""
     with transaction.atomic():
         encounter = _locked_own_draft(user, encounter_id)
         if data is not None:
@@ -176,6 +194,9 @@ def sign(user, encounter_id, data: dict | None = None) -> Encounter:
         encounter.save(update_fields=["status", "signed_at"])
         record(Action.UPDATE, object_type="encounter", object_id=encounter.pk,
                subject_ref=encounter.patient.subject_ref, reason="signed")
+        if encounter.appointment_id is not None:
+            # In this transaction: a visit is never signed while its appointment still says "booked".
+            complete_signed_visit(user, encounter.appointment_id)
     return encounter
 
 
