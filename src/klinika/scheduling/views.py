@@ -52,31 +52,6 @@ def _day_param(request) -> datetime.date:
     return day_param(request.GET.get("date", ""), default=local_date(timezone.now()))
 
 
-def calendar(request, practitioner_id):
-    require(request.user, "schedule.view")
-    practitioner = get_object_or_404(Practitioner.objects.select_related("staff").prefetch_related("specialties"),
-                                     pk=practitioner_id)
-    day = _day_param(request)
-    view = "week" if request.GET.get("view") == "week" else "day"
-    first = monday_of(day) if view == "week" else day
-    last = first + datetime.timedelta(days=6 if view == "week" else 0)
-    step = datetime.timedelta(days=7 if view == "week" else 1)
-    appointments = services.appointments_between(request.user, date_from=first, date_to=last,
-                                                 practitioner=practitioner)
-    hours = working_hours(practitioner.pk, first, last)
-    days = []
-    current = first
-    while current <= last:
-        days.append({"date": current, "hours": hours.get(current, []),
-                     "appointments": [a for a in appointments if local_date(a.starts_at) == current]})
-        current += datetime.timedelta(days=1)
-    context = {"practitioner": practitioner, "days": days, "view": view, "day": day, "first": first, "last": last,
-               "previous": first - step, "next": first + step, "today": local_date(timezone.now()),
-               "may": permissions(request.user)}
-    template = "scheduling/_calendar.html" if request.htmx else "scheduling/calendar.html"
-    return render(request, template, context)
-
-
 def today(request):
     require(request.user, "schedule.view")
     day = local_date(timezone.now())
