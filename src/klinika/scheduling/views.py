@@ -72,6 +72,7 @@ def appointment_detail(request, appointment_id, *, cancel_form=None, status=200)
         "no_show": may["complete"] and booked and appointment.starts_at <= now,
         "complete": may["complete"] and appointment.status == S.CHECKED_IN,
         # the visit record is the records app's: linked by URL name only, no import across apps
+        "print_confirmation": (may["book"] or may["check_in"]) and appointment.status in (S.BOOKED, S.CHECKED_IN),
         "start_visit": can(request.user, "records.write") and appointment.status in (S.BOOKED, S.CHECKED_IN),
     }
     return render(request, "scheduling/appointment.html", {
