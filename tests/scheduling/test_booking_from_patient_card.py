@@ -40,7 +40,8 @@ def test_the_patient_travels_from_the_card_to_the_booked_visit(world, clinic):
     with clinic_context(clinic):
         appointment = Appointment.objects.get()
     assert booked.status_code == 302 and appointment.patient_id == patient.pk
-    assert f"/schedule/appointments/{appointment.pk}/confirmation.pdf" in client.get(booked["Location"]).content.decode()
+    after = client.get(booked["Location"]).content.decode()
+    assert f"/schedule/appointments/{appointment.pk}/confirmation.pdf" in after
 
 
 def test_a_patient_search_on_the_confirmation_is_kept_in_the_address(world, clinic):

@@ -121,7 +121,8 @@ def test_the_grid_is_walkable_by_keyboard(world, clinic):
     for key, nav in (("PageUp", "previous"), ("PageDown", "next"), ("T", "today")):
         assert re.search(rf'data-nav="{nav}" aria-keyshortcuts="{key}"', body)
     assert "scheduling/calendar.js" in body and 'aria-describedby="cal-keys"' in body
-    assert f"date={monday - datetime.timedelta(days=1)}" in body and f"date={monday + datetime.timedelta(days=1)}" in body
+    one_day = datetime.timedelta(days=1)
+    assert f"date={monday - one_day}" in body and f"date={monday + one_day}" in body
 
 
 def test_todays_line_marks_the_row_of_the_current_time(world, clinic):

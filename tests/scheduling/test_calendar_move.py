@@ -77,9 +77,11 @@ def test_the_doctor_sees_no_drag_or_move_and_another_clinics_visit_is_404(world,
     with clinic_context(clinic):
         visit = book_next(world, index=0)
     doctor_page = logged_in(world.users[Role.DOCTOR]).get(f"/schedule/day/?date={monday}").content.decode()
-    assert 'draggable="true"' not in doctor_page and "move-form" not in doctor_page and 'class="gap" href' not in doctor_page
+    assert 'draggable="true"' not in doctor_page and "move-form" not in doctor_page
+    assert 'class="gap" href' not in doctor_page
     registrar_page = logged_in(world.users[Role.REGISTRAR]).get(f"/schedule/day/?date={monday}").content.decode()
-    assert f'draggable="true" data-move-appointment="{visit.pk}"' in registrar_page and 'id="move-form"' in registrar_page
+    assert f'draggable="true" data-move-appointment="{visit.pk}"' in registrar_page
+    assert 'id="move-form"' in registrar_page
     stranger = build(make_clinic("Inna Przychodnia"), SyntheticPeople(seed=5), patients=0).users[Role.REGISTRAR]
     before = _state(clinic)
     assert logged_in(stranger).get(f"/schedule/day/?date={monday}&move={visit.pk}").status_code == 404

@@ -1,19 +1,16 @@
 """Calendars, the desk's day, one appointment and what may be done to it."""
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klinika.accounts.policy import can, require
-from klinika.inputs import day_param
 from klinika.scheduling import services
-from klinika.scheduling.forms import CancelForm, monday_of
+from klinika.scheduling.forms import CancelForm
 from klinika.scheduling.models import AppointmentStatus
-from klinika.scheduling.slots import local_date, working_hours
+from klinika.scheduling.slots import local_date
 from klinika.staff.models import Practitioner
 
 S = AppointmentStatus
@@ -46,10 +43,6 @@ def my_calendar(request):
         messages.info(request, _("You have no schedule of your own."))
         return redirect("scheduling:index")
     return redirect("scheduling:calendar", own.pk)
-
-
-def _day_param(request) -> datetime.date:
-    return day_param(request.GET.get("date", ""), default=local_date(timezone.now()))
 
 
 def today(request):
