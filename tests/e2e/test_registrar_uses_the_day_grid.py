@@ -85,6 +85,18 @@ def test_a_registrar_books_from_a_free_gap_in_the_day_grid(page, desk, console, 
     page.get_by_label("Znajdź pacjenta (PESEL, nazwisko, telefon…)").fill(pesel)
     page.get_by_role("button", name="Szukaj").click()
     expect(page.locator('#patient-results input[name="patient"]')).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"/schedule/book/confirm/\?.*q="))
+    # the browser's back returns to the grid as it was; forward again finds the search as it was typed
+    # (htmx reloads a page it pushed rather than keep a copy of it, so each step is a page load)
+    for _step in range(2):
+        with page.expect_event("load"):
+            page.go_back()
+    expect(page).to_have_url(re.compile(f"/schedule/day/\\?.*date={monday}"))
+    for _step in range(2):
+        with page.expect_event("load"):
+            page.go_forward()
+    expect(page.get_by_label("Znajdź pacjenta (PESEL, nazwisko, telefon…)")).to_have_value(pesel)
+    expect(page.locator('#patient-results input[name="patient"]')).to_have_count(1)
     page.locator('#patient-results input[name="patient"]').check()
     page.get_by_role("button", name="Umów", exact=True).click()
     expect(page.get_by_text("Wizyta umówiona.")).to_be_visible()
