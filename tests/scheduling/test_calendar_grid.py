@@ -121,6 +121,8 @@ def test_the_grid_is_walkable_by_keyboard(world, clinic):
     for key, nav in (("PageUp", "previous"), ("PageDown", "next"), ("T", "today")):
         assert re.search(rf'data-nav="{nav}" aria-keyshortcuts="{key}"', body)
     assert "scheduling/calendar.js" in body and 'aria-describedby="cal-keys"' in body
+    # today's line: the script moves it from the clinic's time the page was made at, not the browser's zone
+    assert re.search(r'data-today="[\d-]+" data-now-minutes="\d+"', body)
     one_day = datetime.timedelta(days=1)
     assert f"date={monday - one_day}" in body and f"date={monday + one_day}" in body
 

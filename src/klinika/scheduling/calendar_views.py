@@ -117,6 +117,11 @@ def _url(name, params, *args) -> str:
     return f"{reverse(name, args=args)}?{urlencode(params)}" if params else reverse(name, args=args)
 
 
+def _minutes_of_day(moment) -> int:
+    local = moment.astimezone(calendar_grid.ZONE)
+    return local.hour * 60 + local.minute
+
+
 def _grid_context(request, columns, *, visit_type, moving, patient, here) -> dict:
     """What the grid template needs, the booking / move links of the free cells included."""
     grid = calendar_grid.layout(columns, now=timezone.now())
@@ -132,7 +137,7 @@ def _grid_context(request, columns, *, visit_type, moving, patient, here) -> dic
     return {"grid": grid, "visit_type": visit_type, "moving": moving, "patient": patient, "here": here,
             "back_after_move": parts.path + (f"?{urlencode(query)}" if query else ""),
             "visit_types": VisitType.objects.order_by("duration_minutes", "name"), "may": permissions(request.user),
-            "today": local_date(timezone.now())}
+            "today": local_date(timezone.now()), "now_minutes": _minutes_of_day(timezone.now())}
 
 
 def day(request):

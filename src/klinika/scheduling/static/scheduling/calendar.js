@@ -98,14 +98,16 @@
     form.submit();
   });
 
-  /* Today's line: the row holding the current time, in a grid that shows today (moved every minute). */
+  /* Today's line: the row holding the current time in a grid that shows today, moved every minute.
+   * The time is the clinic's, as the server gave it with the page (the browser's clock may be set to
+   * another zone), advanced by the minutes since. */
   function markNow() {
     var grid = document.querySelector("[data-calendar-grid]");
-    if (!grid) { return; }
-    var now = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var today = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
-    var minutes = now.getHours() * 60 + now.getMinutes(), step = +grid.dataset.step || 15;
-    var showsToday = !!grid.querySelector('thead [data-date="' + today + '"]');
+    if (!grid || grid.dataset.nowMinutes === undefined) { return; }
+    if (!grid.dataset.loadedAt) { grid.dataset.loadedAt = String(Date.now()); }
+    var minutes = +grid.dataset.nowMinutes + Math.floor((Date.now() - +grid.dataset.loadedAt) / 60000);
+    var step = +grid.dataset.step || 15;
+    var showsToday = minutes < 24 * 60 && !!grid.querySelector('thead [data-date="' + grid.dataset.today + '"]');
     grid.querySelectorAll("tbody tr[data-time]").forEach(function (tr) {
       var parts = tr.dataset.time.split(":"), start = +parts[0] * 60 + +parts[1];
       tr.classList.toggle("is-now", showsToday && start <= minutes && minutes < start + step);
