@@ -146,7 +146,7 @@ def _doctor_sees_the_visit(page, monday, screenshot):
     page.goto("/schedule/my/")
     page.get_by_role("link", name="tydzień", exact=True).click()
     page.get_by_role("link", name="następny tydzień →").click()
-    day = page.locator(f'section.calendar-day[data-date="{monday.isoformat()}"]')
+    day = page.locator(f'td.cell-visit[data-date="{monday.isoformat()}"]')
     expect(day).to_contain_text("Brzęczyszczykiewicz-O'Connor Zofia")
     expect(day).to_contain_text("08:00")
     expect(day.locator(".reason")).to_have_text(REASON)

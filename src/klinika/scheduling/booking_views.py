@@ -12,6 +12,7 @@ from klinika.accounts.policy import can, require
 from klinika.inputs import day_param
 from klinika.patients.models import Patient
 from klinika.scheduling import services
+from klinika.scheduling.calendar_views import safe_next
 from klinika.scheduling.errors import SlotTaken
 from klinika.scheduling.forms import SlotSearchForm, monday_of
 from klinika.scheduling.models import VisitType
@@ -52,8 +53,9 @@ def _slot_results(request, form) -> dict:
     patient = _patient_param(request)
 
     def confirm_url(slot):
+        # the search itself travels as "back": the confirmation's Back returns to exactly these results
         params = {"practitioner": slot.practitioner_id, "visit_type": visit_type.pk,
-                  "starts_at": slot.local_start.isoformat()}
+                  "starts_at": slot.local_start.isoformat(), "back": week_url(week)}
         if patient is not None:
             params["patient"] = patient.pk
         return f"{reverse('scheduling:book-confirm')}?{urlencode(params)}"
@@ -69,8 +71,12 @@ def _slot_results(request, form) -> dict:
 
 def book(request):
     require(request.user, "schedule.book")
-    form = SlotSearchForm(request.GET or None, user=request.user)
-    context = {"form": form, "patient": _patient_param(request), "may": permissions(request.user)}
+    # Opened from the patient card only the patient is given: an empty form, not a list of errors.
+    searched = any(name in request.GET for name in SlotSearchForm.base_fields)
+    form = SlotSearchForm(request.GET if searched else None, user=request.user)
+    patient = _patient_param(request)
+    context = {"form": form, "patient": patient, "may": permissions(request.user),
+               "day_url": reverse("scheduling:day") + (f"?{urlencode({'patient': patient.pk})}" if patient else "")}
     if form.is_bound and form.is_valid():
         context |= _slot_results(request, form)
     if request.htmx:
@@ -97,7 +103,7 @@ def book_confirm(request):
         messages.error(request, " ".join(exc.messages))
         return redirect("scheduling:book")
     context = {"practitioner": practitioner, "visit_type": visit_type, "starts_at": starts_at,
-               "query": request.GET.get("q", ""), "reason": source.get("reason", "")}
+               "query": request.GET.get("q", ""), "reason": source.get("reason", ""), "back": source.get("back", "")}
     status = 200
     if request.method == "POST":
         try:
@@ -119,8 +125,10 @@ def book_confirm(request):
         chosen = Patient.objects.filter(pk=services.as_id(request.POST.get("patient"))).first()
     context["chosen_patient"] = chosen
     context |= patient_search_context(request, context["query"])
-    context["back_url"] = (f"{reverse('scheduling:book')}?"
-                           f"{urlencode({'visit_type': visit_type.pk, 'week': monday_of(local_date(starts_at))})}")
+    fallback = {"visit_type": visit_type.pk, "week": monday_of(local_date(starts_at))}
+    if chosen is not None:
+        fallback["patient"] = chosen.pk
+    context["back_url"] = safe_next(request, context["back"], f"{reverse('scheduling:book')}?{urlencode(fallback)}")
     return render(request, "scheduling/book_confirm.html", context, status=status)
 
 
@@ -137,8 +145,14 @@ def book_patients(request):
     """htmx: patients matching the search box, as choices for the booking form."""
     require(request.user, "schedule.book")
     form_id = "waitlist-form" if request.GET.get("form_id") == "waitlist-form" else "book-form"
-    return render(request, "scheduling/_patient_choices.html",
-                  patient_search_context(request, request.GET.get("q", "")) | {"form_id": form_id})
+    response = render(request, "scheduling/_patient_choices.html",
+                      patient_search_context(request, request.GET.get("q", "")) | {"form_id": form_id})
+    if request.htmx and form_id == "book-form" and request.GET.get("starts_at"):
+        # the address bar shows the confirmation with the search typed, so "back" (and reload) keep it
+        keep = ("practitioner", "visit_type", "starts_at", "q", "back")
+        response["HX-Push-Url"] = f"{reverse('scheduling:book-confirm')}?" + urlencode(
+            {k: request.GET[k] for k in keep if request.GET.get(k)})
+    return response
 
 
 def reschedule(request, appointment_id):

@@ -78,6 +78,10 @@ class SettingsForm(forms.Form):
     reminder_days_ahead = forms.IntegerField(label=_("Send reminders this many days ahead"), min_value=1, max_value=5)
     planning_horizon_days = forms.IntegerField(label=_("Booking possible this many days ahead"), min_value=1,
                                                max_value=730)
+    address = forms.CharField(label=_("Clinic address (printed on visit confirmations)"), max_length=200,
+                              required=False)
+    cancel_info = forms.CharField(label=_("How to cancel a visit (printed on visit confirmations)"), max_length=300,
+                                  required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RoomForm(forms.Form):

@@ -17,6 +17,10 @@ class SchedulingSettings(ClinicOwnedModel):
 
     reminder_days_ahead = models.PositiveSmallIntegerField(_("send reminders this many days ahead"), default=2)
     planning_horizon_days = models.PositiveSmallIntegerField(_("booking possible this many days ahead"), default=90)
+    # Printed on the patient's visit confirmation: the clinic's public address and how to cancel (not personal data).
+    address = models.CharField(_("address printed on visit confirmations"), max_length=200, blank=True, default="")
+    cancel_info = models.CharField(_("how to cancel, printed on visit confirmations"), max_length=300, blank=True,
+                                   default="")
 
     class Meta:
         constraints = [

@@ -20,7 +20,8 @@ def setup(request):
     require(request.user, "schedule.manage")
     current = clinic_settings()
     forms = {"room": RoomForm(), "visit_type": VisitTypeForm(), "settings": SettingsForm(initial={
-        "reminder_days_ahead": current.reminder_days_ahead, "planning_horizon_days": current.planning_horizon_days})}
+        "reminder_days_ahead": current.reminder_days_ahead, "planning_horizon_days": current.planning_horizon_days,
+        "address": current.address, "cancel_info": current.cancel_info})}
     status = 200
     which = request.POST.get("form")
     if request.method == "POST" and which in FORMS:

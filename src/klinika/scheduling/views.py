@@ -1,19 +1,16 @@
 """Calendars, the desk's day, one appointment and what may be done to it."""
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klinika.accounts.policy import can, require
-from klinika.inputs import day_param
 from klinika.scheduling import services
-from klinika.scheduling.forms import CancelForm, monday_of
+from klinika.scheduling.forms import CancelForm
 from klinika.scheduling.models import AppointmentStatus
-from klinika.scheduling.slots import local_date, working_hours
+from klinika.scheduling.slots import local_date
 from klinika.staff.models import Practitioner
 
 S = AppointmentStatus
@@ -48,35 +45,6 @@ def my_calendar(request):
     return redirect("scheduling:calendar", own.pk)
 
 
-def _day_param(request) -> datetime.date:
-    return day_param(request.GET.get("date", ""), default=local_date(timezone.now()))
-
-
-def calendar(request, practitioner_id):
-    require(request.user, "schedule.view")
-    practitioner = get_object_or_404(Practitioner.objects.select_related("staff").prefetch_related("specialties"),
-                                     pk=practitioner_id)
-    day = _day_param(request)
-    view = "week" if request.GET.get("view") == "week" else "day"
-    first = monday_of(day) if view == "week" else day
-    last = first + datetime.timedelta(days=6 if view == "week" else 0)
-    step = datetime.timedelta(days=7 if view == "week" else 1)
-    appointments = services.appointments_between(request.user, date_from=first, date_to=last,
-                                                 practitioner=practitioner)
-    hours = working_hours(practitioner.pk, first, last)
-    days = []
-    current = first
-    while current <= last:
-        days.append({"date": current, "hours": hours.get(current, []),
-                     "appointments": [a for a in appointments if local_date(a.starts_at) == current]})
-        current += datetime.timedelta(days=1)
-    context = {"practitioner": practitioner, "days": days, "view": view, "day": day, "first": first, "last": last,
-               "previous": first - step, "next": first + step, "today": local_date(timezone.now()),
-               "may": permissions(request.user)}
-    template = "scheduling/_calendar.html" if request.htmx else "scheduling/calendar.html"
-    return render(request, template, context)
-
-
 def today(request):
     require(request.user, "schedule.view")
     day = local_date(timezone.now())
@@ -97,6 +65,7 @@ def appointment_detail(request, appointment_id, *, cancel_form=None, status=200)
         "no_show": may["complete"] and booked and appointment.starts_at <= now,
         "complete": may["complete"] and appointment.status == S.CHECKED_IN,
         # the visit record is the records app's: linked by URL name only, no import across apps
+        "print_confirmation": (may["book"] or may["check_in"]) and appointment.status in (S.BOOKED, S.CHECKED_IN),
         "start_visit": can(request.user, "records.write") and appointment.status in (S.BOOKED, S.CHECKED_IN),
     }
     return render(request, "scheduling/appointment.html", {

@@ -145,13 +145,19 @@ def remove_exception(user, exception_id):
         exception.delete()
 
 
-def update_settings(user, *, reminder_days_ahead, planning_horizon_days) -> SchedulingSettings:
+def update_settings(user, *, reminder_days_ahead, planning_horizon_days, address=None,
+                    cancel_info=None) -> SchedulingSettings:
+    """address / cancel_info: what the visit confirmation prints (None leaves them as they are)."""
     require(user, "schedule.manage")
     reminders = whole_number_in(reminder_days_ahead, "reminder_days_ahead", (1, 5))
     horizon = whole_number_in(planning_horizon_days, "planning_horizon_days", HORIZON_DAYS)
     with transaction.atomic():
         row = SchedulingSettings.objects.select_for_update().first() or SchedulingSettings()
         row.reminder_days_ahead, row.planning_horizon_days = reminders, horizon
+        if address is not None:
+            row.address = _optional_text(address, "address", 200)
+        if cancel_info is not None:
+            row.cancel_info = _optional_text(cancel_info, "cancel_info", 300)
         row.save()
         record(Action.UPDATE, object_type="scheduling-settings", object_id=row.pk)
     return row
@@ -165,6 +171,13 @@ def _save_new(obj, object_type, duplicate_error):
     except IntegrityError:
         raise ValidationError(duplicate_error) from None
     return obj
+
+
+def _optional_text(value, field, max_length) -> str:
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise ValidationError({field: _("At most %(max)d characters.") % {"max": max_length}})
+    return text
 
 
 def _required_text(value, field, max_length) -> str:
