@@ -4,14 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from klinika.inputs import in_calendar
-from klinika.scheduling.models import AvailabilityException, Room, VisitType
+from klinika.scheduling.models import WEEKDAYS, AvailabilityException, Room, VisitType
 from klinika.scheduling.slots import local_date
 from klinika.staff.forms import specialty_choices
 from klinika.staff.models import Practitioner
 from klinika.staff.services import list_practitioners
 
-WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
-            (5, _("Saturday")), (6, _("Sunday"))]
 
 
 class DateInput(forms.DateInput):
