@@ -53,11 +53,11 @@ def _save(user, which, data):
 def practitioner_hours(request, practitioner_id):
     require(request.user, "schedule.manage")
     practitioner = get_practitioner(request.user, practitioner_id)
-    hours_form, exception_form = WeeklyHoursForm(), ExceptionForm()
+    hours_form, exception_form = WeeklyHoursForm(practitioner=practitioner), ExceptionForm()
     status = 200
     if request.method == "POST":
         if request.POST.get("form") == "hours":
-            form = hours_form = WeeklyHoursForm(request.POST)
+            form = hours_form = WeeklyHoursForm(request.POST, practitioner=practitioner)
             save = setup_services.add_weekly_hours
         else:
             form = exception_form = ExceptionForm(request.POST)

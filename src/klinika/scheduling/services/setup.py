@@ -3,6 +3,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from klinika.scheduling.models import (
     WeeklyAvailability,
 )
 from klinika.scheduling.services import as_id, clinic_practitioner, parse_moment
+from klinika.staff.models import Practitioner
 
 SLOT_MINUTES = (5, 240)
 VISIT_MINUTES = (5, 480)
@@ -90,10 +92,36 @@ def add_weekly_hours(user, *, practitioner, weekday, start_time, end_time, visit
     hours = WeeklyAvailability(practitioner=practitioner, weekday=weekday, start_time=start_time, end_time=end_time,
                                slot_minutes=slot, room=room, valid_from=valid_from, valid_until=valid_until)
     with transaction.atomic():
+        # One practitioner's additions wait for each other here, so two overlapping ones cannot both pass.
+        Practitioner.objects.select_for_update().filter(pk=practitioner.pk).exists()
+        check_no_overlap(practitioner, weekday=weekday, start_time=start_time, end_time=end_time,
+                         valid_from=valid_from, valid_until=valid_until)
         hours.save()
         hours.visit_types.set(types)
         record(Action.CREATE, object_type="availability", object_id=hours.pk)
     return hours
+
+
+def overlapping_hours(practitioner, *, weekday, start_time, end_time, valid_from, valid_until=None):
+    """The practitioner's weekly hours on that weekday that share time and days of validity with these."""
+    found = WeeklyAvailability.objects.filter(
+        practitioner=practitioner, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
+    if valid_until is not None:
+        found = found.filter(valid_from__lte=valid_until)
+    return list(found.order_by("start_time"))
+
+
+def check_no_overlap(practitioner, **hours):
+    """ValidationError naming the hours these would overlap (a practitioner works one set of hours at a time)."""
+    clash = overlapping_hours(practitioner, **hours)
+    if clash:
+        other = clash[0]
+        raise ValidationError({"start_time": _(
+            "These hours overlap %(weekday)s %(start)s–%(end)s (valid from %(from)s) of this practitioner. "
+            "Choose other times, or end those hours first.") % {
+            "weekday": other.get_weekday_display(), "start": other.start_time.strftime("%H:%M"),
+            "end": other.end_time.strftime("%H:%M"), "from": other.valid_from.strftime("%d.%m.%Y")}})
 
 
 def end_weekly_hours(user, hours_id, valid_until) -> WeeklyAvailability:
