@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from klinika.accounts.policy import can, require
 from klinika.inputs import day_param
 from klinika.scheduling import services
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.forms import CancelForm, monday_of
 from klinika.scheduling.models import AppointmentStatus
 from klinika.scheduling.slots import local_date, working_hours
@@ -36,7 +37,8 @@ def index(request):
     require(request.user, "schedule.view")
     own = Practitioner.objects.filter(staff__user=request.user).first()
     return render(request, "scheduling/index.html", {
-        "practitioners": _practitioners(), "own": own, "may": permissions(request.user)})
+        "practitioners": _practitioners(), "own": own, "may": permissions(request.user),
+        "kept": setup_services.visits_kept_outside_hours(request.user)})
 
 
 def my_calendar(request):

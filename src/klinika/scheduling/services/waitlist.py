@@ -181,6 +181,17 @@ def release_lapsed_hold_at(practitioner, starts_at, now=None) -> None:
             _release_lapsed(hold_id, now, pass_on=False)
 
 
+def release_hold_of(hold, why) -> None:
+    """The held time is gone (e.g. the practitioner's leave): the hold is cancelled and its patient waits again."""
+    entry = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("patient")
+             .filter(appointment=hold, status=W.OFFERED).first())
+    if entry is None:
+        _release_hold(WaitlistEntry(patient=hold.patient, appointment=hold), why)
+        return
+    entry.appointment = hold
+    _back_to_waiting(entry, why)
+
+
 def _lapsed_holds(now):
     open_offers = WaitlistEntry.objects.filter(status=W.OFFERED, offer_expires_at__gt=now,
                                                appointment__isnull=False).values("appointment_id")
