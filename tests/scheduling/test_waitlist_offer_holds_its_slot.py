@@ -58,7 +58,8 @@ def test_the_offer_writes_a_hold_that_is_busy_everywhere_and_never_reminded(worl
     assert hold.pk not in due_appointments(now=hold.starts_at - datetime.timedelta(days=1))
     listed = services.appointments_between(world.users[Role.REGISTRAR], date_from=day, date_to=day,
                                            include_cancelled=False)
-    assert [(a.pk, a.get_status_display()) for a in listed] == [(hold.pk, "zarezerwowana dla oferty z listy oczekujących")]
+    held = "zarezerwowana dla oferty z listy oczekujących"
+    assert [(a.pk, a.get_status_display()) for a in listed] == [(hold.pk, held)]
     for change, role in ((services.check_in, Role.REGISTRAR), (services.mark_no_show, Role.DOCTOR),
                          (services.complete, Role.DOCTOR), (services.cancel_appointment, Role.REGISTRAR)):
         with pytest.raises(ValidationError):

@@ -13,7 +13,6 @@ from klinika.staff.models import Practitioner
 from klinika.staff.services import list_practitioners
 
 
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

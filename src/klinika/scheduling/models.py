@@ -111,7 +111,8 @@ class AppointmentStatus(models.TextChoices):
 
 
 # Statuses that hold the practitioner's time: two of these may never overlap (a database constraint).
-TIME_HOLDING = [AppointmentStatus.HELD, AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED,
+TIME_HOLDING = [AppointmentStatus.HELD, AppointmentStatus.BOOKED,
+                AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED,
                 AppointmentStatus.NO_SHOW]
 
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from klinika.accounts.policy import can, require
 from klinika.inputs import day_param
 from klinika.scheduling import services
-from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.forms import CancelForm, monday_of
 from klinika.scheduling.models import AppointmentStatus
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import local_date, working_hours
 from klinika.staff.models import Practitioner
 

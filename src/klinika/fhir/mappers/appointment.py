@@ -26,8 +26,8 @@ from klinika.scheduling.models import AppointmentStatus as S
 
 VISIT_TYPE = code_system("visit-type")
 # A slot held for a waitlist offer is "proposed": the patient has not accepted it yet.
-STATUS = {S.HELD: "proposed", S.BOOKED: "booked", S.CHECKED_IN: "checked-in", S.COMPLETED: "fulfilled", S.NO_SHOW: "noshow",
-          S.CANCELLED: "cancelled"}
+STATUS = {S.HELD: "proposed", S.BOOKED: "booked", S.CHECKED_IN: "checked-in", S.COMPLETED: "fulfilled",
+          S.NO_SHOW: "noshow", S.CANCELLED: "cancelled"}
 FROM_STATUS = {v: k for k, v in STATUS.items()}
 
 
