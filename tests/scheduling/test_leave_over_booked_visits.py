@@ -10,7 +10,7 @@ from klinika.accounts.roles import Role
 from klinika.notify.gateways.file import read_outbox
 from klinika.notify.models import OutboundMessage
 from klinika.notify.phones import to_msisdn
-from klinika.scheduling.models import Appointment, AvailabilityException, WaitlistEntry
+from klinika.scheduling.models import Appointment, AvailabilityException, WaitlistEntry, WeeklyAvailability
 from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.services import waitlist
 from klinika.scheduling.slots import local_date
@@ -149,3 +149,26 @@ def test_the_page_lists_the_visits_before_saving_and_refuses_an_incomplete_answe
     summary = client.get(done["Location"]).content.decode()
     assert summary.count("Zostawiona poza godzinami pracy.") == 3
     assert "Wizyty zostawione poza godzinami pracy" in client.get("/schedule/").content.decode()
+    detail = logged_in(world.users[Role.REGISTRAR]).get(f"/schedule/appointments/{visits[0].pk}/")
+    assert "zostawiona poza godzinami pracy" in detail.content.decode()
+
+
+def test_ending_weekly_hours_on_the_page_asks_first_too(world, people, clinic, outbox):
+    with clinic_context(clinic):
+        visits = three_booked_visits(world, people)
+        monday_hours = world.gyn.availability.get(weekday=0)
+        last_day = (local_date(visits[0].starts_at) - datetime.timedelta(days=1)).isoformat()
+    client = logged_in(world.users[Role.CLINIC_ADMIN])
+    url = f"/schedule/setup/practitioners/{world.gyn.pk}/hours/{monday_hours.pk}/end/"
+    review = client.post(url, {"valid_until": last_day})
+    assert review.status_code == 200 and all(f'name="decision-{v.pk}"' in review.content.decode() for v in visits)
+    with clinic_context(clinic):
+        assert WeeklyAvailability.objects.get(pk=monday_hours.pk).valid_until is None
+    done = client.post(url, {"valid_until": last_day, "review": "done"}
+                       | {f"decision-{v.pk}": "cancel" for v in visits})
+    assert done.status_code == 302
+    with clinic_context(clinic):
+        assert str(WeeklyAvailability.objects.get(pk=monday_hours.pk).valid_until) == last_day
+        assert set(Appointment.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert len(read_outbox(outbox)) == 3
+    assert client.get(done["Location"]).content.decode().count("Pacjent dostał powiadomienie.") == 3

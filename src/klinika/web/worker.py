@@ -30,7 +30,8 @@ from klinika.tenancy.services import active_clinics
 logger = logging.getLogger("klinika.worker")
 
 # name → the function the app's own `enqueue` subcommand uses: enqueue(clinics) → one task result per clinic.
-PERIODIC_JOBS = {"reminders": enqueue_reminders, "edocs": enqueue_retries, "waitlist holds": enqueue_hold_releases}
+PERIODIC_JOBS = {"reminders": enqueue_reminders, "edocs": enqueue_retries,
+                 "waitlist holds": enqueue_hold_releases}
 
 # A long --interval is slept in slices, so SIGTERM during the pause stops the worker soon.
 _PAUSE_SLICE = 0.5

@@ -199,12 +199,13 @@ def _lapsed_holds(now):
 
 
 def _release_lapsed(hold_id, now, *, pass_on) -> int:
+    # Entry before hold, the order in which accepting an offer locks them.
+    entry = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("patient")
+             .filter(appointment_id=hold_id, status=W.OFFERED).first())
     hold = Appointment.objects.select_for_update(of=("self",)).select_related("patient", "practitioner").filter(
         pk=hold_id, status=S.HELD).first()
     if hold is None:
         return 0
-    entry = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("patient")
-             .filter(appointment=hold, status=W.OFFERED).first())
     if entry is not None and offer_is_open(entry, now):
         return 0  # renewed meanwhile
     if entry is None:  # e.g. imported, or its entry closed another way: nothing to pass on
