@@ -61,15 +61,15 @@ def test_accepting_the_offer_books_the_freed_time(world, cancelled_visit):
     assert entry.status == "booked" and entry.appointment_id == appointment.pk
 
 
-def test_an_offer_taken_meanwhile_sends_the_entry_back_to_waiting(world, cancelled_visit):
+def test_the_offered_time_is_held_so_nobody_else_takes_it_meanwhile(world, cancelled_visit):
     entry = _wait(world, 1)
     _cancel(world, cancelled_visit)
-    services.book(world.users[Role.REGISTRAR], patient=world.patients[0], practitioner=world.gyn,
-                  visit_type=world.follow_up, starts_at=cancelled_visit.starts_at)
     with pytest.raises(SlotTaken):
-        waitlist.accept_offer(world.users[Role.REGISTRAR], entry.pk)
+        services.book(world.users[Role.REGISTRAR], patient=world.patients[0], practitioner=world.gyn,
+                      visit_type=world.follow_up, starts_at=cancelled_visit.starts_at)
+    appointment = waitlist.accept_offer(world.users[Role.REGISTRAR], entry.pk)
     entry.refresh_from_db()
-    assert entry.status == "waiting" and entry.offered_starts_at is None
+    assert entry.status == "booked" and appointment.status == "booked" and appointment.patient_id == entry.patient_id
 
 
 def test_an_expired_offer_cannot_be_accepted(world, cancelled_visit):

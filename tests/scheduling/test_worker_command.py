@@ -22,6 +22,7 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 REMINDER_TASK = "klinika.scheduling.tasks.send_clinic_reminders"
 RETENTION_TASK = "klinika.lifecycle.retention.tasks.scan_retention"  # the daily due-list scan
 EDOCS_TASK = "klinika.edocs.tasks.retry_due_submissions"
+HOLDS_TASK = "klinika.scheduling.tasks.release_waitlist_holds"
 
 
 @pytest.fixture
@@ -72,11 +73,12 @@ def test_once_sends_the_due_reminder_and_a_second_run_sends_nothing(make_clinic,
     with clinic_context(clinic):
         assert Reminder.objects.get().status == "sent"
     first = _task_results()
-    assert sorted(t["task_path"] for t in first) == sorted([EDOCS_TASK, REMINDER_TASK, RETENTION_TASK])
+    assert sorted(t["task_path"] for t in first) == sorted([EDOCS_TASK, REMINDER_TASK, RETENTION_TASK,
+                                                            HOLDS_TASK])
     assert {t["status"] for t in first} == {"SUCCESSFUL"}
     assert all(t["args_kwargs"]["args"] == [str(clinic.pk)] for t in first)
     assert f"{clinic.slug}: queued reminders (task " in caplog.text and "edocs (task " in caplog.text
-    assert "ran 3 task(s), 0 failed" in caplog.text
+    assert "ran 4 task(s), 0 failed" in caplog.text
     for personal in (patient.phone, patient.first_name, patient.last_name):
         assert personal not in caplog.text
 
@@ -96,7 +98,7 @@ def test_a_terminated_clinic_is_skipped(make_clinic, people, outbox, database_ta
 
     results = _task_results()
     assert {t["args_kwargs"]["args"][0] for t in results} == {str(active.pk)}
-    assert {t["status"] for t in results} == {"SUCCESSFUL"} and len(results) == 3
+    assert {t["status"] for t in results} == {"SUCCESSFUL"} and len(results) == 4
     assert len(read_outbox(outbox)) == 1
     assert shredded.slug not in caplog.text
 
@@ -113,7 +115,8 @@ def test_a_failing_task_does_not_stop_the_others_but_fails_the_once_run(make_cli
         _worker_once()
     assert {t["task_path"]: t["status"] for t in _task_results()} == {REMINDER_TASK: "FAILED",
                                                                       EDOCS_TASK: "SUCCESSFUL",
-                                                                      RETENTION_TASK: "SUCCESSFUL"}
+                                                                      RETENTION_TASK: "SUCCESSFUL",
+                                                                      HOLDS_TASK: "SUCCESSFUL"}
     assert read_outbox(outbox) == []
 
 

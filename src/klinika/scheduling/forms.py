@@ -1,17 +1,16 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from klinika.inputs import in_calendar
-from klinika.scheduling.models import AvailabilityException, Room, VisitType
+from klinika.scheduling.models import WEEKDAYS, AvailabilityException, Room, VisitType
+from klinika.scheduling.services.setup import check_no_overlap
 from klinika.scheduling.slots import local_date
 from klinika.staff.forms import specialty_choices
 from klinika.staff.models import Practitioner
 from klinika.staff.services import list_practitioners
-
-WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
-            (5, _("Saturday")), (6, _("Sunday"))]
 
 
 class DateInput(forms.DateInput):
@@ -105,10 +104,24 @@ class WeeklyHoursForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput(), validators=[in_calendar])
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput(), validators=[in_calendar])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, practitioner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.practitioner = practitioner
         self.fields["visit_types"].choices = visit_type_choices()
         self.fields["room"].choices = [("", "—")] + [(r.pk, r.name) for r in Room.objects.order_by("name")]
+
+    def clean(self):
+        data = super().clean()
+        fields = ("weekday", "start_time", "end_time", "valid_from")
+        if self.practitioner is not None and all(data.get(f) is not None for f in fields) \
+                and data["end_time"] > data["start_time"]:
+            try:
+                check_no_overlap(self.practitioner, valid_until=data.get("valid_until"),
+                                 **{f: data[f] for f in fields})
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return data
 
 
 class ExceptionForm(forms.Form):

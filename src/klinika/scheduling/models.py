@@ -54,11 +54,17 @@ class VisitType(ClinicOwnedModel):
         return self.name
 
 
+WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+            (5, _("Saturday")), (6, _("Sunday"))]
+
+
 class WeeklyAvailability(ClinicOwnedModel):
-    """A practitioner's recurring hours on one weekday (0 = Monday)."""
+    """A practitioner's recurring hours on one weekday (0 = Monday).
+
+    Two rows of one practitioner never overlap in weekday, time and validity (services/setup.py refuses it)."""
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
@@ -99,6 +105,8 @@ class AvailabilityException(ClinicOwnedModel):
 
 
 class AppointmentStatus(models.TextChoices):
+    # A slot held for a waitlist offer while the patient decides (services/waitlist.py): not a visit yet.
+    HELD = "held", _("held for a waitlist offer")
     BOOKED = "booked", _("booked")
     CHECKED_IN = "checked_in", _("checked in")
     COMPLETED = "completed", _("completed")
@@ -107,7 +115,8 @@ class AppointmentStatus(models.TextChoices):
 
 
 # Statuses that hold the practitioner's time: two of these may never overlap (a database constraint).
-TIME_HOLDING = [AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED,
+TIME_HOLDING = [AppointmentStatus.HELD, AppointmentStatus.BOOKED,
+                AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED,
                 AppointmentStatus.NO_SHOW]
 
 
@@ -129,6 +138,9 @@ class Appointment(ClinicOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The desk chose to keep this visit although a leave or an hours change left it outside the
+    # practitioner's hours (services/setup.py): listed for the desk until it takes place or moves.
+    outside_hours = models.BooleanField(_("kept outside working hours"), default=False, db_default=False)
 
     class Meta:
         indexes = [

@@ -1,7 +1,8 @@
-"""Background tasks of scheduling: reminders (one task per clinic) and waitlist offers (one per offer),
-queued in the database."""
+"""Background tasks of scheduling: reminders and the release of lapsed waitlist holds (one task per clinic
+each, every worker round) and waitlist offers (one per offer), queued in the database."""
 from klinika.audit.context import acting_as
 from klinika.scheduling.services.reminders import REMINDER_ACTOR, send_due_reminders
+from klinika.scheduling.services.waitlist import release_lapsed_holds
 from klinika.scheduling.services.waitlist_offers import OFFER_ACTOR, send_offer
 from klinika.tenancy.models import Clinic
 from klinika.tenancy.tasks import clinic_task
@@ -29,3 +30,18 @@ def send_waitlist_offer(offer_id: int) -> str:
     with acting_as(OFFER_ACTOR):
         offer = send_offer(offer_id)
         return offer.status if offer is not None else "already-handled"
+
+
+@clinic_task
+def release_waitlist_holds() -> dict:
+    """Free the slots held for waitlist offers that lapsed, offering each to the next in line."""
+    with acting_as(OFFER_ACTOR):
+        return {"released": release_lapsed_holds()}
+
+
+def enqueue_hold_releases(clinics=None) -> list:
+    """Queue one hold-release task per clinic (default: every active clinic); every round of `klinika worker`
+    queues through this function."""
+    if clinics is None:
+        clinics = Clinic.objects.filter(status=Clinic.Status.ACTIVE)
+    return [release_waitlist_holds.enqueue(str(clinic.pk)) for clinic in clinics]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("setup/practitioners/<int:practitioner_id>/", setup_views.practitioner_hours, name="setup-hours"),
     path("setup/practitioners/<int:practitioner_id>/hours/<int:hours_id>/end/", setup_views.end_hours,
          name="setup-hours-end"),
+    path("setup/practitioners/<int:practitioner_id>/changes/", setup_views.changes, name="setup-changes"),
     path("setup/practitioners/<int:practitioner_id>/exceptions/<int:exception_id>/remove/",
          setup_views.remove_exception, name="setup-exception-remove"),
 ]

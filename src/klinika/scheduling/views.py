@@ -10,6 +10,7 @@ from klinika.accounts.policy import can, require
 from klinika.scheduling import services
 from klinika.scheduling.forms import CancelForm
 from klinika.scheduling.models import AppointmentStatus
+from klinika.scheduling.services import setup as setup_services
 from klinika.scheduling.slots import local_date
 from klinika.staff.models import Practitioner
 
@@ -33,7 +34,8 @@ def index(request):
     require(request.user, "schedule.view")
     own = Practitioner.objects.filter(staff__user=request.user).first()
     return render(request, "scheduling/index.html", {
-        "practitioners": _practitioners(), "own": own, "may": permissions(request.user)})
+        "practitioners": _practitioners(), "own": own, "may": permissions(request.user),
+        "kept": setup_services.visits_kept_outside_hours(request.user)})
 
 
 def my_calendar(request):

@@ -24,13 +24,14 @@ from django_tasks_db.management.commands.db_worker import Worker
 from klinika.audit.services import checkpoint_pending
 from klinika.edocs.tasks import enqueue_retries
 from klinika.lifecycle.retention.tasks import enqueue_daily_scans
-from klinika.scheduling.tasks import enqueue_reminders
+from klinika.scheduling.tasks import enqueue_hold_releases, enqueue_reminders
 from klinika.tenancy.services import active_clinics
 
 logger = logging.getLogger("klinika.worker")
 
 # name → the function the app's own `enqueue` subcommand uses: enqueue(clinics) → one task result per clinic.
-PERIODIC_JOBS = {"reminders": enqueue_reminders, "edocs": enqueue_retries}
+PERIODIC_JOBS = {"reminders": enqueue_reminders, "edocs": enqueue_retries,
+                 "waitlist holds": enqueue_hold_releases}
 
 # A long --interval is slept in slices, so SIGTERM during the pause stops the worker soon.
 _PAUSE_SLICE = 0.5

@@ -25,8 +25,9 @@ from klinika.fhir.common import (
 from klinika.scheduling.models import AppointmentStatus as S
 
 VISIT_TYPE = code_system("visit-type")
-STATUS = {S.BOOKED: "booked", S.CHECKED_IN: "checked-in", S.COMPLETED: "fulfilled", S.NO_SHOW: "noshow",
-          S.CANCELLED: "cancelled"}
+# A slot held for a waitlist offer is "proposed": the patient has not accepted it yet.
+STATUS = {S.HELD: "proposed", S.BOOKED: "booked", S.CHECKED_IN: "checked-in", S.COMPLETED: "fulfilled",
+          S.NO_SHOW: "noshow", S.CANCELLED: "cancelled"}
 FROM_STATUS = {v: k for k, v in STATUS.items()}
 
 
@@ -38,7 +39,8 @@ def to_fhir(appointment, *, people=None) -> FhirAppointment:
         reasonCode=[concept(text=appointment.reason)] if text(appointment.reason) else None,
         cancelationReason=concept(text=appointment.cancel_reason) if text(appointment.cancel_reason) else None,
         start=aware(appointment.starts_at), end=aware(appointment.ends_at), created=aware(appointment.created_at),
-        participant=[AppointmentParticipant(actor=ref("Patient", fid(appointment.patient_id)), status="accepted"),
+        participant=[AppointmentParticipant(actor=ref("Patient", fid(appointment.patient_id)),
+                                            status="needs-action" if appointment.status == S.HELD else "accepted"),
                      AppointmentParticipant(actor=ref("PractitionerRole", fid(appointment.practitioner_id)),
                                             status="accepted")],
         extension=(ext("booked-by", valueReference=user_ref(appointment.booked_by_id, people))

@@ -69,7 +69,7 @@ def patient_appointments(user, patient_id, now=None):
     now = now or timezone.now()
     appointments = list(_with_people(Appointment.objects).filter(patient=patient).order_by("starts_at"))
     _record_reads(user, appointments)
-    upcoming = [a for a in appointments if a.ends_at > now and a.status in (S.BOOKED, S.CHECKED_IN)]
+    upcoming = [a for a in appointments if a.ends_at > now and a.status in (S.HELD, S.BOOKED, S.CHECKED_IN)]
     past = [a for a in reversed(appointments) if a not in upcoming]
     return patient, upcoming, past
 
@@ -92,6 +92,7 @@ def book(user, *, patient, practitioner, visit_type, starts_at, reason="") -> Ap
     require(user, "schedule.book")
     patient = bookable_patient(patient)
     practitioner, visit_type = clinic_practitioner(practitioner), clinic_visit_type(visit_type)
+    _release_lapsed_hold(practitioner, starts_at)
     appointment = insert_booking(user, patient=patient, practitioner=practitioner, visit_type=visit_type,
                         starts_at=parse_moment(starts_at), reason=_clean_reason(reason))
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
@@ -241,6 +242,13 @@ def _check_transition(appointment, status, verb):
 def _locked(appointment_id) -> Appointment:
     return get_object_or_404(_with_people(Appointment.objects).select_for_update(of=("self",)),
                              pk=as_id(appointment_id))
+
+
+def _release_lapsed_hold(practitioner, starts_at):
+    """A waitlist hold on this exact time whose offer has lapsed gives way to the booking (waitlist.py)."""
+    from klinika.scheduling.services.waitlist import release_lapsed_hold_at
+
+    release_lapsed_hold_at(practitioner, parse_moment(starts_at))
 
 
 def _offer_freed(appointment):

@@ -265,7 +265,8 @@ def _clean_appointment(clinic, row, patients, practitioners, visit_types, now) -
     if visit_type is None:
         raise ValidationError({"visit_type": _("Choose a visit type.")})
     status = row.get("status") or S.BOOKED
-    if status not in S.values:
+    # "held" belongs to a live waitlist offer, which an import does not bring along.
+    if status not in S.values or status == S.HELD:
         raise ValidationError({"status": _("Choose a status from the list.")})
     starts_at = _moment(row.get("starts_at"), "starts_at")
     ends_at = (_moment(row["ends_at"], "ends_at") if row.get("ends_at")

@@ -1,14 +1,17 @@
 """The waitlist: patients who want an earlier visit get the next freed slot that fits.
 
-An offer does not hold the slot: the desk, or the patient through the link in the message
-that tells them of it (waitlist_notify), accepts it and it is booked like any other; if
-someone else booked it meanwhile, the entry goes back to waiting. An offer lapses at
-`offer_expires_at` and the entry counts as waiting again.
+An offer holds its slot: with the offer an `Appointment` in status "held" is written for the
+patient, so the database's no-overlap guard keeps everyone else off that time while the
+patient decides. The desk, or the patient through the link in the message that tells them
+of it (waitlist_offers), accepts it and the hold becomes "booked"; a declined, withdrawn or
+lapsed offer (at `offer_expires_at`) sets the hold "cancelled" and offers the time to the next
+in line. Lapsed holds are released by the worker (`release_lapsed_holds`, every round) and,
+for one exact slot, by the booking path itself (`release_lapsed_hold_at`).
 """
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,12 +23,20 @@ from klinika.audit.services import record
 from klinika.inputs import calendar_date
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
-from klinika.scheduling.models import Appointment, WaitlistEntry, WaitlistOffer
-from klinika.scheduling.services import as_id, bookable_patient, clinic_practitioner, clinic_visit_type, insert_booking
+from klinika.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistOffer
+from klinika.scheduling.services import (
+    as_id,
+    bookable_patient,
+    clinic_practitioner,
+    clinic_visit_type,
+    insert_booking,
+    is_overlap_error,
+)
 from klinika.scheduling.slots import local_date, offered_slot
 from klinika.staff.models import Specialty
 
 W = WaitlistEntry.Status
+S = AppointmentStatus
 OFFER_HOURS = 24
 
 
@@ -91,24 +102,121 @@ def offer_slot(practitioner, starts_at, *, skip_patient_id=None, why="offered a 
                                                                    latest__gte=day)
                   .exclude(patient_id=skip_patient_id).select_related("patient", "visit_type")
                   .order_by("created_at", "pk"))
-    free_for: dict[int, bool] = {}
+    free_for: dict = {}
     for entry in candidates:
         if entry.visit_type_id not in free_for:
             free_for[entry.visit_type_id] = offered_slot(
-                practitioner=practitioner, visit_type=entry.visit_type, starts_at=starts_at,
-                now=now) is not None
-        if not free_for[entry.visit_type_id]:
+                practitioner=practitioner, visit_type=entry.visit_type, starts_at=starts_at, now=now)
+        slot = free_for[entry.visit_type_id]
+        if slot is None:
             continue
-        entry.status, entry.offered_practitioner = W.OFFERED, practitioner
+        if entry.status == W.OFFERED:  # its own earlier offer lapsed: that hold goes first
+            _release_hold(entry, "offer expired")
+        hold = _hold(entry, practitioner, slot)
+        if hold is None:
+            free_for[entry.visit_type_id] = None
+            continue
+        entry.status, entry.offered_practitioner, entry.appointment = W.OFFERED, practitioner, hold
         entry.offered_starts_at = starts_at
         entry.offer_expires_at = min(now + datetime.timedelta(hours=OFFER_HOURS), starts_at)
-        entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at"])
+        entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at",
+                                  "appointment"])
         record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
                reason=why)
         _tell_the_patient(entry)
         signals.send_on_commit(signals.waitlist_offer_made, entry=entry)
         return entry
     return None
+
+
+def _hold(entry, practitioner, slot) -> Appointment | None:
+    """The "held" appointment that keeps the offered time for the entry's patient; None if it was taken."""
+    hold = Appointment(patient=entry.patient, practitioner=practitioner, visit_type=entry.visit_type,
+                       room_id=slot.room_id, starts_at=slot.starts_at, ends_at=slot.ends_at, status=S.HELD)
+    try:
+        with transaction.atomic():
+            hold.save()
+    except IntegrityError as exc:
+        if is_overlap_error(exc):
+            return None
+        raise
+    record(Action.CREATE, object_type="appointment", object_id=hold.pk, subject_ref=entry.patient.subject_ref,
+           reason=f"held for waitlist entry {entry.pk}")
+    return hold
+
+
+def _release_hold(entry, why):
+    """Set the entry's held appointment (if it still holds the time) cancelled: the time is free again."""
+    hold = entry.appointment
+    if hold is None:
+        return
+    now = timezone.now()
+    released = Appointment.objects.filter(pk=hold.pk, status=S.HELD).update(
+        status=S.CANCELLED, cancelled_at=now, updated_at=now)
+    if released:
+        hold.status = S.CANCELLED
+        record(Action.UPDATE, object_type="appointment", object_id=hold.pk, subject_ref=entry.patient.subject_ref,
+               reason=f"hold released: {why}")
+    entry.appointment = None
+
+
+def release_lapsed_holds(now=None) -> int:
+    """Release every held slot whose offer has lapsed (or that no open offer backs) in the clinic in context,
+    and offer each freed time to the next in line. The worker runs this every round."""
+    now = now or timezone.now()
+    released = 0
+    for hold_id in list(_lapsed_holds(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            released += _release_lapsed(hold_id, now, pass_on=True)
+    return released
+
+
+def release_lapsed_hold_at(practitioner, starts_at, now=None) -> None:
+    """Booking this exact time: a hold on it whose offer has lapsed must not stand in the way (not passed on:
+    the desk is booking the time)."""
+    now = now or timezone.now()
+    lapsed = _lapsed_holds(now).filter(practitioner=practitioner, starts_at__lte=starts_at, ends_at__gt=starts_at)
+    for hold_id in list(lapsed.values_list("pk", flat=True)):
+        with transaction.atomic():
+            _release_lapsed(hold_id, now, pass_on=False)
+
+
+def release_hold_of(hold, why) -> None:
+    """The held time is gone (e.g. the practitioner's leave): the hold is cancelled and its patient waits again."""
+    entry = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("patient")
+             .filter(appointment=hold, status=W.OFFERED).first())
+    if entry is None:
+        _release_hold(WaitlistEntry(patient=hold.patient, appointment=hold), why)
+        return
+    entry.appointment = hold
+    _back_to_waiting(entry, why)
+
+
+def _lapsed_holds(now):
+    open_offers = WaitlistEntry.objects.filter(status=W.OFFERED, offer_expires_at__gt=now,
+                                               appointment__isnull=False).values("appointment_id")
+    return Appointment.objects.filter(status=S.HELD).exclude(pk__in=open_offers)
+
+
+def _release_lapsed(hold_id, now, *, pass_on) -> int:
+    # Entry before hold, the order in which accepting an offer locks them.
+    entry = (WaitlistEntry.objects.select_for_update(of=("self",)).select_related("patient")
+             .filter(appointment_id=hold_id, status=W.OFFERED).first())
+    hold = Appointment.objects.select_for_update(of=("self",)).select_related("patient", "practitioner").filter(
+        pk=hold_id, status=S.HELD).first()
+    if hold is None:
+        return 0
+    if entry is not None and offer_is_open(entry, now):
+        return 0  # renewed meanwhile
+    if entry is None:  # e.g. imported, or its entry closed another way: nothing to pass on
+        _release_hold(WaitlistEntry(patient=hold.patient, appointment=hold), "no open offer behind it")
+        return 1
+    entry.appointment = hold
+    _back_to_waiting(entry, "offer expired")
+    if pass_on:
+        offer_slot(hold.practitioner, hold.starts_at, skip_patient_id=entry.patient_id,
+                   why="offered a slot whose earlier offer expired", now=now)
+    return 1
 
 
 def _tell_the_patient(entry):
@@ -139,19 +247,37 @@ def book_offer(user, entry) -> Appointment | None:
         raise ValidationError(_("This waitlist entry has no slot on offer."))
     if not offer_is_open(entry):
         raise ValidationError(_("The offer has expired."))
-    try:
-        appointment = insert_booking(user, patient=bookable_patient(entry.patient),
-                                     practitioner=entry.offered_practitioner, visit_type=entry.visit_type,
-                                     starts_at=entry.offered_starts_at, reason="")
-    except SlotTaken:
-        _back_to_waiting(entry, "offered slot was taken")
-        return None
+    hold = Appointment.objects.select_for_update().filter(pk=entry.appointment_id, status=S.HELD).first()
+    if hold is not None:
+        appointment = _book_hold(user, entry, hold)
+    else:
+        # An offer made before offers held their slot: booked like any other time, if still free.
+        try:
+            appointment = insert_booking(user, patient=bookable_patient(entry.patient),
+                                         practitioner=entry.offered_practitioner, visit_type=entry.visit_type,
+                                         starts_at=entry.offered_starts_at, reason="")
+        except SlotTaken:
+            _back_to_waiting(entry, "offered slot was taken")
+            return None
     entry.status, entry.appointment = W.BOOKED, appointment
     entry.save(update_fields=["status", "appointment"])
     record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk,
            subject_ref=entry.patient.subject_ref, reason=f"booked appointment {appointment.pk}")
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
     return appointment
+
+
+def _book_hold(user, entry, hold) -> Appointment:
+    bookable_patient(entry.patient)
+    if Appointment.objects.filter(patient_id=hold.patient_id, status__in=[S.BOOKED, S.CHECKED_IN],
+                                  starts_at__lt=hold.ends_at, ends_at__gt=hold.starts_at).exists():
+        raise ValidationError({"patient": _("The patient already has another visit at this time.")})
+    hold.status, hold.created_at = S.BOOKED, timezone.now()
+    hold.booked_by = user if getattr(user, "pk", None) else None
+    hold.save(update_fields=["status", "booked_by", "created_at", "updated_at"])
+    record(Action.UPDATE, object_type="appointment", object_id=hold.pk, subject_ref=entry.patient.subject_ref,
+           reason="booked from the waitlist offer that held it")
+    return hold
 
 
 def decline_offer(user, entry_id) -> WaitlistEntry:
@@ -179,6 +305,8 @@ def withdraw(user, entry_id) -> WaitlistEntry:
         entry = locked_entry(entry_id)
         if entry.status not in (W.WAITING, W.OFFERED):
             raise ValidationError(_("This waitlist entry is already closed."))
+        if entry.status == W.OFFERED:
+            pass_offer_on(entry, "offer withdrawn with the entry")
         entry.status = W.WITHDRAWN
         entry.save(update_fields=["status"])
         record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
@@ -187,13 +315,15 @@ def withdraw(user, entry_id) -> WaitlistEntry:
 
 
 def _back_to_waiting(entry, why):
+    _release_hold(entry, why)
     entry.status = W.WAITING
     entry.offered_practitioner = entry.offered_starts_at = entry.offer_expires_at = None
-    entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at"])
+    entry.save(update_fields=["status", "offered_practitioner", "offered_starts_at", "offer_expires_at",
+                              "appointment"])
     record(Action.UPDATE, object_type="waitlist-entry", object_id=entry.pk, subject_ref=entry.patient.subject_ref,
            reason=why)
 
 
 def locked_entry(entry_id) -> WaitlistEntry:
     return get_object_or_404(WaitlistEntry.objects.select_for_update(of=("self",)).select_related(
-        "patient", "visit_type", "offered_practitioner"), pk=as_id(entry_id))
+        "patient", "visit_type", "offered_practitioner", "appointment"), pk=as_id(entry_id))
