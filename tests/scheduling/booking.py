@@ -22,6 +22,15 @@ def book_next(world, patient=0, weekday=0, index=0, reason="kontrola", visit_typ
                          visit_type=visit_type or world.first_visit, starts_at=slot.starts_at, reason=reason)
 
 
+def still_today(minutes: int, length: int = 15) -> int:
+    """`minutes` from now, or as long before now when that would run past midnight, so a visit placed
+    at the result is on today's list (and can be checked in) at any hour the tests run."""
+    now = timezone.localtime()
+    if (now + datetime.timedelta(minutes=minutes + length)).date() == now.date():
+        return minutes
+    return -(minutes + length)
+
+
 def placed(world, minutes_from_now, patient=0, status="booked", length=15):
     """An appointment at any time (the past too), as if booked earlier: written straight to the table."""
     start = timezone.now() + datetime.timedelta(minutes=minutes_from_now)

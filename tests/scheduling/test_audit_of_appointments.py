@@ -5,7 +5,7 @@ from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
 from klinika.scheduling import services
 from klinika.scheduling.services import waitlist
-from tests.scheduling.booking import book_next, free_slot, placed
+from tests.scheduling.booking import book_next, free_slot, placed, still_today
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_each_operation_is_audited_without_personal_data(world, in_clinic):
                                      earliest=moved.starts_at.date(), latest=moved.starts_at.date())
     services.cancel_appointment(registrar, moved.pk, "Pani Kowalska dzwoniła")
     waitlist.accept_offer(registrar, entry.pk)
-    today = placed(world, 5, patient=1)
+    today = placed(world, still_today(5), patient=1)
     services.check_in(registrar, today.pk)
     services.complete(doctor, today.pk)
     services.get_appointment(doctor, today.pk)

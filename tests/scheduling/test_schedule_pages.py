@@ -1,5 +1,4 @@
 """The staff pages: find a slot, pick the patient, book; the day at the desk; calendars; set-up."""
-import datetime
 import re
 
 import pytest
@@ -9,7 +8,7 @@ from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
 from klinika.scheduling.models import Appointment, Room, WaitlistEntry
 from klinika.tenancy.context import clinic_context
-from tests.scheduling.booking import book_next, placed
+from tests.scheduling.booking import book_next, placed, still_today
 from tests.scheduling.clients import logged_in
 from tests.scheduling.world import next_weekday
 
@@ -58,10 +57,8 @@ def test_the_slot_search_answers_htmx_with_a_fragment(world):
 
 
 def test_the_desk_checks_a_patient_in_from_todays_list(world, clinic):
-    # 10 minutes ahead, or 10 minutes ago late in the evening, so the visit is on today's list either way.
-    ahead = 10 if (timezone.localtime() + datetime.timedelta(minutes=25)).date() == timezone.localdate() else -10
     with clinic_context(clinic):
-        appointment = placed(world, ahead)
+        appointment = placed(world, still_today(10))
     client = logged_in(world.users[Role.REGISTRAR])
     today = client.get("/schedule/today/").content.decode()
     assert f"/schedule/appointments/{appointment.pk}/check-in/" in today

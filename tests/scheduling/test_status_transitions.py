@@ -7,7 +7,7 @@ from klinika.accounts.roles import Role
 from klinika.audit.models import AuditEvent
 from klinika.scheduling import services
 from klinika.scheduling.models import Appointment
-from tests.scheduling.booking import book_next, placed
+from tests.scheduling.booking import book_next, placed, still_today
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_no_show_only_after_the_start(world, in_clinic):
 
 @pytest.mark.parametrize("status", ["completed", "no_show", "cancelled", "checked_in"])
 def test_closed_visits_cannot_be_checked_in_or_cancelled_again(world, in_clinic, status):
-    appointment = placed(world, -120 if status != "checked_in" else 5, status=status)
+    appointment = placed(world, -120 if status != "checked_in" else still_today(5), status=status)
     with pytest.raises(ValidationError):
         services.check_in(world.users[Role.REGISTRAR], appointment.pk)
     with pytest.raises(ValidationError):
