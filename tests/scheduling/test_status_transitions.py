@@ -17,7 +17,7 @@ def _status(appointment):
 
 
 def test_a_visit_today_is_checked_in_by_the_desk_and_completed_by_the_doctor(world, in_clinic):
-    appointment = placed(world, minutes_from_now=5)
+    appointment = placed(world, minutes_from_now=still_today(5))
     checked = services.check_in(world.users[Role.REGISTRAR], appointment.pk)
     assert checked.status == "checked_in" and checked.checked_in_at is not None
     services.complete(world.users[Role.DOCTOR], appointment.pk)
