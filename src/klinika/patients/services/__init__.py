@@ -177,7 +177,9 @@ def register_patient(user, data: dict, *, confirm_duplicates: bool = False, shar
                 reason="holds this PESEL")
         raise PeselTaken(holder)
     if not confirm_duplicates:
-        duplicates = find_possible_duplicates(user, pesel=cleaned["pesel"], last_name=cleaned["last_name"],
+        # A shared PESEL's other holder is known (that is why it is shared): only surname and birth date warn.
+        duplicates = find_possible_duplicates(user, pesel="" if cleaned["pesel_shared"] else cleaned["pesel"],
+                                              last_name=cleaned["last_name"],
                                               birth_date=cleaned["birth_date"],
                                               pesel_is_mothers=cleaned["pesel_is_mothers"])
         if duplicates:
