@@ -100,6 +100,11 @@ def test_the_desk_screen_offers_the_existing_card_and_merge_and_no_way_to_confir
     assert "Ten PESEL należy do zarejestrowanego pacjenta" in admin_page
     with clinic_context(clinic):
         assert Patient.objects.count() == 1
+    # The admin, having confirmed with the registry, registers the other person from that screen.
+    done = client_for(admin).post("/patients/new/", form | {"shared_pesel": "registry_confirmed"})
+    assert done.status_code == 302
+    with clinic_context(clinic):
+        assert sorted(Patient.objects.values_list("pesel_shared", flat=True)) == ["", "registry_confirmed"]
 
 
 def test_the_correction_screen_links_to_merging_the_two_records(admin, register, clinic, client_for):
