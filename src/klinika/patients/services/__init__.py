@@ -172,7 +172,9 @@ def register_patient(user, data: dict, *, confirm_duplicates: bool = False, shar
     cleaned = clean_patient_data(data)
     cleaned["pesel_shared"] = _shared_reason(user, cleaned, shared_pesel)
     pesel = _covered_pesel(cleaned["pesel"], cleaned["pesel_is_mothers"], cleaned["pesel_shared"])
-    if pesel and (holder := _pesel_holder(pesel)) is not None:
+    # Before the possible-duplicates warning, which this outranks (the claim in the transaction
+    # checks again, under the lock, and is all a confirmed registration needs).
+    if pesel and not confirm_duplicates and (holder := _pesel_holder(pesel)) is not None:
         _record(user, Action.READ, object_type="patient", object_id=holder.pk, subject_ref=holder.subject_ref,
                 reason="holds this PESEL")
         raise PeselTaken(holder)
