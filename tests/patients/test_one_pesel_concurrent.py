@@ -54,22 +54,20 @@ def test_parallel_desk_registrations_of_one_pesel_leave_one_patient(registrar, c
 
 
 def test_parallel_service_registrations_past_the_checks_meet_the_constraint(registrar, clinic, monkeypatch):
-    """Every registration passes the pre-check together and the claim is skipped, as if each had
-    read the table before any other inserted: the unique constraint alone decides (on PostgreSQL
-    the losers wait on the winner's index entry, then fail), and each loser hears PeselTaken."""
+    """The claim (lock and check) skipped, as if each registration had read the table before any
+    other inserted: every one is released into its transaction together, and the unique constraint
+    alone decides (on PostgreSQL the losers wait on the winner's index entry, then fail); each
+    loser hears PeselTaken naming the winner."""
     count = 6
-    passed = threading.Barrier(count)
-    real = services._pesel_holder
-    first_call = threading.local()
+    cleaned = threading.Barrier(count)
+    clean = services.clean_patient_data
 
-    def holder(*args, **kwargs):
-        if not getattr(first_call, "done", False):
-            first_call.done = True
-            passed.wait(timeout=30)
-            return None
-        return real(*args, **kwargs)
+    def clean_then_wait(*args, **kwargs):
+        values = clean(*args, **kwargs)
+        cleaned.wait(timeout=30)
+        return values
 
-    monkeypatch.setattr(services, "_pesel_holder", holder)
+    monkeypatch.setattr(services, "clean_patient_data", clean_then_wait)
     monkeypatch.setattr(services, "_claim_pesel", lambda *a, **k: None)
 
     def register(i):
