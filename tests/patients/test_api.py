@@ -62,14 +62,18 @@ def test_bad_input_is_400_with_messages_per_field_and_saves_nothing(registrar, a
 
 
 def test_possible_duplicates_are_409_until_confirmed(registrar, api, clinic):
+    """Same surname and birth date, no PESEL: maybe someone else, so confirming registers it.
+    (The same PESEL cannot be confirmed away: test_one_pesel_api.py.)"""
     client = api(registrar)
     first = _post(client, "/api/patients", BODY).json()
-    again = _post(client, "/api/patients", BODY)
+    same_name = BODY | {"pesel": "", "birth_date": "1980-02-03", "sex": "F", "document_type": "id_card",
+                        "document_number": make_id_card("XYZ", "11111")}
+    again = _post(client, "/api/patients", same_name)
     assert again.status_code == 409
     duplicates = again.json()["duplicates"]
     assert [d["id"] for d in duplicates] == [first["id"]] and BODY["pesel"] not in again.content.decode()
     assert duplicates[0]["pesel_masked"].endswith(BODY["pesel"][-4:])
-    assert _post(client, "/api/patients", BODY | {"confirm_duplicates": True}).status_code == 201
+    assert _post(client, "/api/patients", same_name | {"confirm_duplicates": True}).status_code == 201
     with clinic_context(clinic):
         assert Patient.objects.count() == 2
 

@@ -15,6 +15,7 @@ ACTIONS: dict[str, tuple[set, str]] = {
     "patients.view_demographics": ({R.REGISTRAR, R.DOCTOR, R.NURSE, R.CLINIC_ADMIN}, _("See patients' details")),
     "patients.edit": ({R.REGISTRAR, R.CLINIC_ADMIN}, _("Correct patients' details")),
     "patients.merge": ({R.CLINIC_ADMIN}, _("Merge duplicate patient records")),
+    "patients.share_pesel": ({R.CLINIC_ADMIN}, _("Record a PESEL the registry issued to two people")),
     "records.view_clinical": ({R.DOCTOR, R.NURSE}, _("Read visit records")),
     "records.write": ({R.DOCTOR}, _("Write and sign visit records")),
     "records.vitals": ({R.DOCTOR, R.NURSE}, _("Record vital signs")),

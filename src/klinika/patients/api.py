@@ -4,11 +4,13 @@ Input fields are typed loosely (text) on purpose: the registry's own rules check
 answer 400 with translated messages per field, the same ones the staff UI shows.
 """
 import datetime
+from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
+from klinika.accounts.policy import can
 from klinika.patients import services
 from klinika.patients.models import Patient, PatientIdentifier
 
@@ -51,6 +53,9 @@ class PatientIn(Schema):
 
 class PatientCreate(PatientIn):
     confirm_duplicates: bool = False
+    # Clinic admins only: the registry confirmed this PESEL was issued to another person too
+    # (a SharedPeselReason code: registry_confirmed, new_pesel_pending).
+    shared_pesel: str | None = None
 
 
 class PatientPatch(PatientIn):
@@ -74,6 +79,8 @@ class PatientOut(Schema):
     last_name: str
     pesel: str
     pesel_is_mothers: bool
+    # own | mothers (a newborn recorded with the mother's) | shared (confirmed with the registry)
+    pesel_kind: str
     birth_date: datetime.date | None
     sex: str
     document_type: str
@@ -125,6 +132,14 @@ class Problem(Schema):
     errors: dict | None = None
 
 
+class PeselTakenOut(Schema):
+    detail: str
+    code: Literal["pesel_taken"]
+    errors: dict | None = None
+    # The patient who has the PESEL, when the caller may see patients; else null.
+    existing_patient_id: int | None = None
+
+
 class Duplicates(Schema):
     detail: str
     duplicates: list[PatientSummary]
@@ -153,7 +168,7 @@ def summary(patient: Patient, hit=None) -> dict:
 def detail(patient: Patient, identifiers: list[PatientIdentifier]) -> dict:
     return {
         "id": patient.pk, "first_name": _str(patient.first_name), "last_name": _str(patient.last_name),
-        "pesel": _str(patient.pesel), "pesel_is_mothers": patient.pesel_is_mothers,
+        "pesel": _str(patient.pesel), "pesel_is_mothers": patient.pesel_is_mothers, "pesel_kind": patient.pesel_kind,
         "birth_date": _date(patient.birth_date), "sex": _str(patient.sex), "document_type": patient.document_type,
         "document_country": _str(patient.document_country), "document_number": _str(patient.document_number),
         "address": patient.address if isinstance(patient.address, dict) else None,
@@ -171,6 +186,7 @@ def detail(patient: Patient, identifiers: list[PatientIdentifier]) -> dict:
 def _data(payload: PatientIn, *, only_sent: bool) -> dict:
     data = payload.dict(exclude_unset=only_sent)
     data.pop("confirm_duplicates", None)
+    data.pop("shared_pesel", None)
     data.pop("identifier_reason", None)
     if "address" in data:
         data["address"] = data["address"] or {}
@@ -204,20 +220,37 @@ def get(request, patient_id: int):
     return detail(patient, services.identifier_history(request.auth, patient))
 
 
-@router.post("", response={201: PatientOut, 409: Duplicates})
+def _pesel_taken(request, taken: services.PeselTaken):
+    holder = taken.holder
+    visible = can(request.auth, "patients.view_demographics", holder)
+    return Status(409, {"detail": _("This PESEL belongs to a patient who is already registered: one PESEL, one "
+                                    "patient. Open that patient's record, or merge the two records."),
+                        "code": "pesel_taken", "errors": {"pesel": [str(m) for m in taken.messages]},
+                        "existing_patient_id": holder.pk if visible else None})
+
+
+@router.post("", response={201: PatientOut, 409: PeselTakenOut | Duplicates})
 def create(request, payload: PatientCreate):
-    """Register a patient. 409 lists possible duplicates; send `confirm_duplicates: true` to register anyway."""
+    """Register a patient. 409 with code "pesel_taken" (and the id of the patient who has the PESEL)
+    cannot be overridden; 409 listing possible duplicates (same surname and birth date) can, with
+    `confirm_duplicates: true`."""
     try:
         patient = services.register_patient(request.auth, _data(payload, only_sent=False),
-                                            confirm_duplicates=payload.confirm_duplicates)
+                                            confirm_duplicates=payload.confirm_duplicates,
+                                            shared_pesel=payload.shared_pesel or "")
+    except services.PeselTaken as taken:
+        return _pesel_taken(request, taken)
     except services.PossibleDuplicates as found:
         return Status(409, {"detail": _("This patient may already be registered."),
                             "duplicates": [summary(p) for p in found.patients]})
     return Status(201, detail(patient, services.identifier_history(request.auth, patient)))
 
 
-@router.patch("/{int:patient_id}", response=PatientOut)
+@router.patch("/{int:patient_id}", response={200: PatientOut, 409: PeselTakenOut})
 def update(request, patient_id: int, payload: PatientPatch):
-    patient = services.update_patient(request.auth, patient_id, _data(payload, only_sent=True),
-                                      identifier_reason=payload.identifier_reason or "")
+    try:
+        patient = services.update_patient(request.auth, patient_id, _data(payload, only_sent=True),
+                                          identifier_reason=payload.identifier_reason or "")
+    except services.PeselTaken as taken:
+        return _pesel_taken(request, taken)
     return detail(patient, services.identifier_history(request.auth, patient))

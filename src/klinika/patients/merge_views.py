@@ -1,12 +1,14 @@
 """Merging duplicate records (clinic admins): choose the other record, then confirm or revert."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klinika.accounts.policy import require
 from klinika.patients import services
+from klinika.patients.cleaning import as_id
 from klinika.patients.forms import SearchForm
 
 
@@ -15,6 +17,15 @@ def _candidates(request, patient, form):
     found = {p.pk: p for p in services.find_possible_duplicates(
         request.user, pesel=patient.pesel or "", last_name=patient.last_name, birth_date=patient.birth_date,
         pesel_is_mothers=patient.pesel_is_mothers, exclude=patient)}
+    # The duplicate screen of a PESEL correction links here with the record that has that PESEL.
+    other = as_id(request.GET.get("other"))
+    if other is not None and other != patient.pk:
+        try:
+            chosen = services.get_patient(request.user, other)
+        except Http404:
+            chosen = None
+        if chosen is not None and chosen.is_active:
+            found.setdefault(chosen.pk, chosen)
     if request.method == "POST" and form.is_valid() and form.cleaned_data["q"]:
         for hit in services.search_patients(request.user, form.cleaned_data["q"]).hits:
             if hit.patient.pk != patient.pk:

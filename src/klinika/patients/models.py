@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from klinika.crypto.fields import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
@@ -33,6 +34,35 @@ class GuardianRelation(models.TextChoices):
     OTHER = "other", _("other legal representative")
 
 
+class SharedPeselReason(models.TextChoices):
+    """Why a patient holds a PESEL of their own that another live patient of the clinic holds too.
+
+    A PESEL is "a symbol that identifies one natural person" (ustawa z dnia 24 września 2010 r.
+    o ewidencji ludności, art. 15 ust. 1), so a clinic records one PESEL for one live patient and
+    the database refuses a second (Patient.Meta). The registry has in practice issued one number
+    to two people; only a clinic admin, having confirmed that with the registry, records such a
+    patient, with one of these codes, and the act is audited.
+    """
+
+    REGISTRY_CONFIRMED = "registry_confirmed", _("the PESEL registry confirmed this number was issued to two people")
+    NEW_PESEL_PENDING = "new_pesel_pending", _("confirmed by the registry; a new PESEL is being issued")
+    # Set by the migration that introduced the rule, on the later of two live records that shared
+    # a PESEL before it: a clinic admin reviews them (merge, correct, or confirm with the registry).
+    LEGACY = "legacy", _("shared before one PESEL, one patient was enforced: to be reviewed")
+
+
+# Codes a clinic admin may choose (LEGACY is only set by the migration).
+SHARED_PESEL_CHOICES = [SharedPeselReason.REGISTRY_CONFIRMED, SharedPeselReason.NEW_PESEL_PENDING]
+
+
+class PeselKind(models.TextChoices):
+    """What the PESEL on a patient's record is: one identifier, three kinds."""
+
+    OWN = "own", _("own PESEL")
+    MOTHERS = "mothers", _("mother's PESEL (newborn)")
+    SHARED = "shared", _("shared PESEL (confirmed with the registry)")
+
+
 class Patient(ClinicOwnedModel):
     """A patient of one clinic. Every personal field is encrypted under the patient's own key."""
 
@@ -47,6 +77,10 @@ class Patient(ClinicOwnedModel):
     pesel = EncryptedTextField(_("PESEL"), max_length=11, blank=True, sealed_in="personal")
     # A newborn without a PESEL of its own is recorded with the mother's.
     pesel_is_mothers = models.BooleanField(_("PESEL is the mother's (newborn)"), default=False)
+    # Blank: the PESEL is the patient's own and no other live patient may hold it (Meta.constraints).
+    # A reason code: a clinic admin recorded that the registry issued it to another person too.
+    pesel_shared = models.CharField(_("shared PESEL"), max_length=20, choices=SharedPeselReason.choices,
+                                    blank=True, default="")
     document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices, blank=True)
     document_number = EncryptedTextField(_("document number"), max_length=40, blank=True,
                                          sealed_in="details")
@@ -87,9 +121,35 @@ class Patient(ClinicOwnedModel):
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "created_at"])]
+        constraints = [
+            # One PESEL, one patient (ustawa o ewidencji ludności, art. 15 ust. 1: a PESEL identifies
+            # one natural person), held by the database so no path (desk, API, import, merge revert)
+            # can click it away. On the blind index: the database never sees the PESEL. Not covered:
+            # a merged record, a newborn recorded with the mother's PESEL (mother and twins share
+            # it), a PESEL an admin recorded as shared, and an erased patient (index cleared to NULL).
+            # A blind index of the old and one of the new key differ while `keys rotate --index`
+            # runs: patients.services checks both before a write (check_pesel_free).
+            models.UniqueConstraint(
+                fields=["clinic", "pesel_index"],
+                condition=Q(is_active=True, merged_into__isnull=True, pesel_is_mothers=False, pesel_shared="",
+                            pesel_index__isnull=False),
+                name="patients_one_live_patient_per_pesel"),
+            models.CheckConstraint(condition=Q(pesel_is_mothers=False) | Q(pesel_shared=""),
+                                   name="patients_shared_pesel_is_own"),
+        ]
 
     def encryption_subject_ref(self):
         return self.subject_ref
+
+    @property
+    def pesel_kind(self) -> str:
+        if self.pesel_is_mothers:
+            return PeselKind.MOTHERS
+        return PeselKind.SHARED if self.pesel_shared else PeselKind.OWN
+
+    @property
+    def pesel_shared_label(self) -> str:
+        return str(SharedPeselReason(self.pesel_shared).label) if self.pesel_shared in SharedPeselReason.values else ""
 
     def __str__(self):
         return f"{self.last_name} {self.first_name}"
@@ -150,6 +210,7 @@ class IdentifierNote(models.TextChoices):
     NEW_DOCUMENT = "new_document", _("new document")
     REMOVED = "removed", _("no longer used")
     MERGED = "merged", _("from a merged duplicate record")
+    SHARED_PESEL = "shared_pesel", _("PESEL shared with another person (confirmed with the registry)")
 
 
 class PatientIdentifier(ClinicOwnedModel):

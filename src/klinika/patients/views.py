@@ -14,6 +14,7 @@ from klinika.accounts.policy import can, require
 from klinika.patients import services, validators
 from klinika.patients.cleaning import clean_patient_data
 from klinika.patients.forms import PatientEditForm, PatientForm, SearchForm
+from klinika.patients.models import SHARED_PESEL_CHOICES
 
 
 def _search(request, query, *, live=False):
@@ -47,6 +48,15 @@ def _register_context(request, form, duplicates=None, guardian=None):
     return {"form": form, "duplicates": duplicates or [], "guardian": guardian}
 
 
+def _pesel_taken_context(request, taken: services.PeselTaken) -> dict:
+    """The duplicate screen: who has the PESEL (if this user may see patients), open or merge."""
+    user = request.user
+    holder = taken.holder if can(user, "patients.view_demographics", taken.holder) else None
+    return {"pesel_taken": True, "pesel_holder": holder, "can_merge": can(user, "patients.merge"),
+            "can_share_pesel": can(user, "patients.share_pesel"),
+            "shared_pesel_choices": [(c.value, c.label) for c in SHARED_PESEL_CHOICES]}
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
     require(request.user, "patients.register")
@@ -67,7 +77,13 @@ def register(request):
     form.is_valid()  # every field is optional text: this only collects the values
     try:
         patient = services.register_patient(request.user, form.service_data(),
-                                            confirm_duplicates=request.POST.get("confirm_duplicates") == "1")
+                                            confirm_duplicates=request.POST.get("confirm_duplicates") == "1",
+                                            shared_pesel=request.POST.get("shared_pesel", ""))
+    except services.PeselTaken as taken:
+        form.add_service_errors(taken)
+        return render(request, "patients/register.html",
+                      _register_context(request, form, guardian=guardian) | _pesel_taken_context(request, taken),
+                      status=409)
     except services.PossibleDuplicates as found:
         return render(request, "patients/register.html",
                       _register_context(request, form, found.patients, guardian), status=409)
@@ -136,6 +152,10 @@ def edit(request, pk):
     reason = data.pop("identifier_reason", "")
     try:
         services.update_patient(request.user, patient.pk, data, identifier_reason=reason)
+    except services.PeselTaken as taken:
+        form.add_service_errors(taken)
+        return render(request, "patients/edit.html", context | {"form": form} | _pesel_taken_context(request, taken),
+                      status=409)
     except ValidationError as exc:
         form.add_service_errors(exc)
         return render(request, "patients/edit.html", context | {"form": form}, status=400)

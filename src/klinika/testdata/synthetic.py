@@ -12,6 +12,9 @@ class SyntheticPeople:
         self.seed = seed
         self.faker = Faker("pl_PL")
         self.random = random.Random(seed)
+        # Every PESEL given out once: one PESEL, one patient holds in a clinic, so a generator
+        # that repeated one would make two people one.
+        self._pesels: set[str] = set()
         if seed is not None:
             self.faker.seed_instance(seed)
 
@@ -23,7 +26,7 @@ class SyntheticPeople:
     def patient(self) -> dict:
         sex = self.random.choice("MF")
         birth_date = self._birth_date()
-        number = _pesel(self.faker, birth_date, sex)
+        number = self._new_pesel(self.faker, birth_date, sex)
         first = self.faker.first_name_male() if sex == "M" else self.faker.first_name_female()
         last = self.faker.last_name_male() if sex == "M" else self.faker.last_name_female()
         return {
@@ -125,7 +128,7 @@ class SyntheticPeople:
         sex = rng.choice("MF")
         faker = self._extra_faker
         birth_date = datetime.date.today() - datetime.timedelta(days=rng.randint(365, 17 * 365))
-        number = _pesel(faker, birth_date, sex)
+        number = self._new_pesel(faker, birth_date, sex)
         return {
             "first_name": faker.first_name_male() if sex == "M" else faker.first_name_female(),
             "last_name": _surname_for(parent["last_name"], sex), "pesel": number, "birth_date": birth_date,
@@ -141,7 +144,7 @@ class SyntheticPeople:
         birth_date = child["birth_date"] - datetime.timedelta(days=rng.randint(20 * 365, 40 * 365))
         person = {
             "first_name": faker.first_name_male() if sex == "M" else faker.first_name_female(),
-            "last_name": _surname_for(child["last_name"], sex), "pesel": _pesel(faker, birth_date, sex),
+            "last_name": _surname_for(child["last_name"], sex), "pesel": self._new_pesel(faker, birth_date, sex),
             "birth_date": birth_date, "sex": sex, "address": child.get("address"), "phone": self._extra_phone(),
             "email": faker.unique.ascii_free_email() if rng.random() < 0.7 else "",
         }
@@ -150,7 +153,15 @@ class SyntheticPeople:
     def own_pesel(self, birth_date: datetime.date, sex: str) -> str:
         """A valid PESEL for this birth date and sex (a newborn's, once the registry office gives one)."""
         self._extra()
-        return _pesel(self._extra_faker, birth_date, sex)
+        return self._new_pesel(self._extra_faker, birth_date, sex)
+
+    def _new_pesel(self, faker, birth_date: datetime.date, sex: str) -> str:
+        """A PESEL no one of these people has had yet (drawn again on the rare repeat)."""
+        number = _pesel(faker, birth_date, sex)
+        while number in self._pesels:
+            number = _pesel(faker, birth_date, sex)
+        self._pesels.add(number)
+        return number
 
     def _extra_phone(self) -> str:
         rng = self._extra()

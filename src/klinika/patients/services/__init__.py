@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,9 +19,20 @@ from klinika.accounts.policy import can, require
 from klinika.audit.context import Actor, current_actor
 from klinika.audit.models import Action
 from klinika.audit.services import record
+from klinika.crypto import keystore
+from klinika.crypto.fields import blind_index_for
 from klinika.patients import validators as v
 from klinika.patients.cleaning import as_bool, as_id, as_text, clean_patient_data
-from klinika.patients.models import DeathCause, IdentifierKind, IdentifierNote, Patient, PatientIdentifier, PatientMerge
+from klinika.patients.models import (
+    SHARED_PESEL_CHOICES,
+    DeathCause,
+    IdentifierKind,
+    IdentifierNote,
+    Patient,
+    PatientIdentifier,
+    PatientMerge,
+)
+from klinika.tenancy.context import require_clinic_id
 
 # Reasons a user may give for changing an identifier (the others are set by the system).
 CHANGE_REASONS = [IdentifierNote.TYPO, IdentifierNote.OFFICIAL_CHANGE, IdentifierNote.OWN_PESEL,
@@ -45,31 +56,185 @@ class PossibleDuplicates(Exception):
         self.patients = patients
 
 
+class PeselTaken(ValidationError):
+    """The PESEL is the own PESEL of another live patient of the clinic. Nothing was saved.
+
+    One PESEL, one patient: the database refuses a second live record with it (Patient.Meta), so
+    this cannot be confirmed away; `holder` is the patient who has it (open their card, or merge).
+    """
+
+    def __init__(self, holder: Patient):
+        super().__init__({"pesel": [_("This PESEL belongs to a patient who is already registered: open their card, "
+                                      "or merge the two records if they are one person.")]})
+        self.holder = holder
+
+
+# --- one PESEL, one patient --------------------------------------------------------------
+
+# Namespaces this module's PostgreSQL advisory locks (pg_advisory_xact_lock(int, int)).
+_PESEL_LOCK_CLASS = 0x7E5E1
+
+
+def _covered_pesel(pesel: str, pesel_is_mothers: bool, pesel_shared: str) -> str:
+    """The PESEL the one-patient rule covers for these values, or "" (none, the mother's, shared)."""
+    return pesel if pesel and not pesel_is_mothers and not pesel_shared else ""
+
+
+def _pesel_holder(pesel: str, *, exclude_pk=None) -> Patient | None:
+    """The live patient whose own PESEL this is, under either index key while one rotates."""
+    holders = Patient.objects.matching(pesel=pesel).filter(is_active=True, merged_into__isnull=True,
+                                                           pesel_is_mothers=False, pesel_shared="")
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    return holders.order_by("pk").first()
+
+
+def _claim_pesel(pesel: str, *, exclude_pk=None) -> None:
+    """Inside the writing transaction: raise _Held if another live patient has `pesel` as their own.
+
+    The unique constraint alone holds while the clinic has one index key. While `keys rotate
+    --index` runs, a row not yet recomputed carries the old key's index, which the constraint
+    cannot compare with a new one: this check looks under both. On PostgreSQL writers of one PESEL
+    queue on an advisory lock keyed by its index under the clinic's oldest live key (the one every
+    process knows, even one that has not yet heard of the rotation), so the check and the insert
+    of one cannot interleave with another's. SQLite takes its write lock at BEGIN (IMMEDIATE).
+    """
+    if connection.vendor == "postgresql":
+        field = blind_index_for(Patient, "pesel")
+        token = field.token_with(keystore.index_keys(require_clinic_id())[-1], pesel)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [_PESEL_LOCK_CLASS, int.from_bytes(token[:4], "big", signed=True)])
+    holder = _pesel_holder(pesel, exclude_pk=exclude_pk)
+    if holder is not None:
+        raise _Held(holder)
+
+
+class _Held(Exception):
+    def __init__(self, holder):
+        super().__init__("PESEL held")
+        self.holder = holder
+
+
+class _Claim:
+    """What a write claims: the PESEL it gives a patient as their own (checked when claimed)."""
+
+    def __init__(self, exclude_pk=None):
+        self.pesel, self.exclude_pk = "", exclude_pk
+
+    def __call__(self, pesel: str) -> None:
+        self.pesel = pesel
+        if pesel:
+            _claim_pesel(pesel, exclude_pk=self.exclude_pk)
+
+
+def _one_pesel_one_patient(user, write, *, exclude_pk=None):
+    """write(claim) in one transaction; it calls claim(pesel) before saving a PESEL of a patient's
+    own, and a PESEL another live patient has stops it with PeselTaken. The IntegrityError of a
+    write that raced another one of the same PESEL past the check (the constraint has the last
+    word) becomes the same PeselTaken, never a 500."""
+    claim = _Claim(exclude_pk)
+    try:
+        with transaction.atomic():
+            return write(claim)
+    except _Held as held:
+        holder = held.holder
+    except IntegrityError:
+        holder = _pesel_holder(claim.pesel, exclude_pk=exclude_pk) if claim.pesel else None
+        if holder is None:
+            raise
+    _record(user, Action.READ, object_type="patient", object_id=holder.pk, subject_ref=holder.subject_ref,
+            reason="holds this PESEL")
+    raise PeselTaken(holder)
+
+
+def _shared_reason(user, cleaned: dict, shared_pesel: str) -> str:
+    """The reason code of a registry-confirmed shared PESEL (clinic admins only), or ""."""
+    if not shared_pesel:
+        return ""
+    require(user, "patients.share_pesel")
+    if shared_pesel not in SHARED_PESEL_CHOICES:
+        raise ValidationError({"pesel_shared": [_("Choose why this PESEL is shared: the registry confirmed it.")]})
+    if not cleaned["pesel"] or cleaned["pesel_is_mothers"]:
+        raise ValidationError({"pesel_shared": [_("Only a PESEL of the patient's own can be recorded as shared.")]})
+    return shared_pesel
+
+
 # --- registration and correction ---------------------------------------------------------
 
-def register_patient(user, data: dict, *, confirm_duplicates: bool = False) -> Patient:
-    """A new patient. Possible duplicates stop it (PossibleDuplicates) unless confirmed."""
+def register_patient(user, data: dict, *, confirm_duplicates: bool = False, shared_pesel: str = "") -> Patient:
+    """A new patient. A PESEL another live patient has as their own stops it (PeselTaken, final);
+    possible duplicates by surname and birth date stop it (PossibleDuplicates) unless confirmed.
+
+    `shared_pesel` (a SharedPeselReason code; clinic admins only) records a PESEL the registry
+    confirmed it issued to two people: the one-patient rule does not cover it."""
     require(user, "patients.register")
     cleaned = clean_patient_data(data)
+    cleaned["pesel_shared"] = _shared_reason(user, cleaned, shared_pesel)
+    pesel = _covered_pesel(cleaned["pesel"], cleaned["pesel_is_mothers"], cleaned["pesel_shared"])
+    # Before the possible-duplicates warning, which this outranks (the claim in the transaction
+    # checks again, under the lock, and is all a confirmed registration needs).
+    if pesel and not confirm_duplicates and (holder := _pesel_holder(pesel)) is not None:
+        _record(user, Action.READ, object_type="patient", object_id=holder.pk, subject_ref=holder.subject_ref,
+                reason="holds this PESEL")
+        raise PeselTaken(holder)
     if not confirm_duplicates:
-        duplicates = find_possible_duplicates(user, pesel=cleaned["pesel"], last_name=cleaned["last_name"],
+        # A shared PESEL's other holder is known (that is why it is shared): only surname and birth date warn.
+        duplicates = find_possible_duplicates(user, pesel="" if cleaned["pesel_shared"] else cleaned["pesel"],
+                                              last_name=cleaned["last_name"],
                                               birth_date=cleaned["birth_date"],
                                               pesel_is_mothers=cleaned["pesel_is_mothers"])
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    with transaction.atomic():
+
+    def write(claim):
+        claim(pesel)
         patient = Patient(**cleaned, consent_updated_at=timezone.now())
         patient.save()
         _record_identifiers(patient)
+        reasons = ["registered despite possible duplicates"] if confirm_duplicates else []
+        if patient.pesel_shared:
+            reasons.append(f"shared PESEL: {patient.pesel_shared}")
         _record(user, Action.CREATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
-               reason="registered despite possible duplicates" if confirm_duplicates else "")
-    return patient
+                reason="; ".join(reasons))
+        return patient
+
+    return _one_pesel_one_patient(user, write)
+
+
+def record_shared_pesel(user, patient_id, reason: str) -> Patient:
+    """A clinic admin records that the registry confirmed the patient's PESEL was issued to another
+    person too (a SharedPeselReason code), or with reason "" that it is the patient's own again (then
+    no other live patient may have it). Audited with the code."""
+    require(user, "patients.share_pesel")
+    if reason and reason not in SHARED_PESEL_CHOICES:
+        raise ValidationError({"pesel_shared": [_("Choose why this PESEL is shared: the registry confirmed it.")]})
+    patient = get_object_or_404(Patient.objects, pk=_pk(patient_id))
+    if reason and (not patient.pesel or patient.pesel_is_mothers):
+        raise ValidationError({"pesel_shared": [_("Only a PESEL of the patient's own can be recorded as shared.")]})
+    pesel = _covered_pesel(patient.pesel or "", patient.pesel_is_mothers, reason)
+
+    def write(claim):
+        row = Patient.objects.select_for_update().get(pk=patient.pk)
+        if not row.is_active:
+            raise ValidationError(_("This record was merged into another one: correct that one instead."))
+        if row.pesel_shared == reason:
+            return row
+        claim(pesel)
+        row.pesel_shared = reason
+        row.save(update_fields=["pesel_shared", "updated_at"])
+        _record(user, Action.UPDATE, object_type="patient", object_id=row.pk, subject_ref=row.subject_ref,
+                reason=f"shared PESEL: {reason or 'no longer'}")
+        return row
+
+    return _one_pesel_one_patient(user, write, exclude_pk=patient.pk)
 
 
 def _record_identifiers(patient, *, only=(IdentifierKind.PESEL, IdentifierKind.DOCUMENT)):
     if patient.pesel and IdentifierKind.PESEL in only:
-        PatientIdentifier(patient=patient, kind=IdentifierKind.PESEL, value=patient.pesel,
-                          reason=IdentifierNote.MOTHERS_PESEL if patient.pesel_is_mothers else "").save()
+        reason = (IdentifierNote.MOTHERS_PESEL if patient.pesel_is_mothers
+                  else IdentifierNote.SHARED_PESEL if patient.pesel_shared else "")
+        PatientIdentifier(patient=patient, kind=IdentifierKind.PESEL, value=patient.pesel, reason=reason).save()
     if patient.document_number and IdentifierKind.DOCUMENT in only:
         PatientIdentifier(patient=patient, kind=IdentifierKind.DOCUMENT, document_type=patient.document_type,
                           value=patient.document_number).save()
@@ -94,10 +259,13 @@ TRACKED = ["first_name", "last_name", "pesel", "pesel_is_mothers", "birth_date",
 
 
 def update_patient(user, patient_id, changes: dict, *, identifier_reason: str = "") -> Patient:
-    """Correct a patient's details. A changed PESEL or document keeps the old one on record."""
+    """Correct a patient's details. A changed PESEL or document keeps the old one on record; a PESEL
+    another live patient has as their own stops the change (PeselTaken: open that card, or merge)."""
     require(user, "patients.edit")
-    with transaction.atomic():
-        patient = get_object_or_404(Patient.objects.select_for_update(), pk=_pk(patient_id))
+    pk = _pk(patient_id)
+
+    def write(claim):
+        patient = get_object_or_404(Patient.objects.select_for_update(), pk=pk)
         require(user, "patients.edit", patient)
         if not patient.is_active:
             raise ValidationError(_("This record was merged into another one: correct that one instead."))
@@ -120,6 +288,11 @@ def update_patient(user, patient_id, changes: dict, *, identifier_reason: str = 
             raise ValidationError({"identifier_reason": [_("Say why the PESEL or document changes.")]})
         if not changed:
             return patient
+        if IdentifierKind.PESEL in identifier_kinds:
+            # A PESEL that changes (or stops being the mother's) is the patient's own: not shared
+            # until a clinic admin records it so again.
+            patient.pesel_shared = ""
+            claim(_covered_pesel(cleaned["pesel"], cleaned["pesel_is_mothers"], ""))
         if {"consent_sms", "consent_email"} & set(changed):
             patient.consent_updated_at = timezone.now()
         for name in changed:
@@ -131,9 +304,11 @@ def update_patient(user, patient_id, changes: dict, *, identifier_reason: str = 
                 replaced_at=now, reason=identifier_reason)
         _record_identifiers(patient, only=identifier_kinds)
         _record(user, Action.UPDATE, object_type="patient", object_id=patient.pk, subject_ref=patient.subject_ref,
-               reason=("changed: " + ",".join(changed) + (f"; identifier: {identifier_reason}"
-                                                          if identifier_kinds else ""))[:200])
-    return patient
+                reason=("changed: " + ",".join(changed) + (f"; identifier: {identifier_reason}"
+                                                           if identifier_kinds else ""))[:200])
+        return patient
+
+    return _one_pesel_one_patient(user, write, exclude_pk=pk)
 
 
 def record_death(user, patient_id, *, died_on, cause: str) -> Patient:
@@ -507,10 +682,25 @@ def _pending_merge(user, merge_id) -> PatientMerge:
     return merge
 
 
+def _revert_blocked_by_pesel():
+    return _("The merge cannot be reverted: the merged record's PESEL now belongs to another live patient. "
+             "Correct that patient's PESEL first, or keep the merge.")
+
+
 def revert_merge(user, merge_id) -> PatientMerge:
     """Undo a pending merge: what moved goes back, the merged record is active again."""
     with transaction.atomic():
         merge = _pending_merge(user, merge_id)
+        merged = merge.merged
+        # The merged record comes back live with its PESEL: meanwhile that PESEL may have become
+        # another live patient's own (the survivor's, corrected to it after the merge).
+        pesel = _covered_pesel(merged.pesel if isinstance(merged.pesel, str) else "", merged.pesel_is_mothers,
+                               merged.pesel_shared)
+        try:
+            if pesel:
+                _claim_pesel(pesel, exclude_pk=merged.pk)
+        except _Held:
+            raise ValidationError(_revert_blocked_by_pesel()) from None
         for label, pks in merge.moved.items():
             if label.startswith("_"):
                 continue
@@ -518,9 +708,12 @@ def revert_merge(user, merge_id) -> PatientMerge:
             _move(model, fk, pks, merge.survivor, merge.merged)
         PatientIdentifier.objects.filter(pk__in=merge.moved.get("_retired_identifiers", [])).update(
             replaced_at=None, reason="")
-        merged = merge.merged
         merged.is_active, merged.merged_into = True, None
-        merged.save()
+        try:
+            with transaction.atomic():
+                merged.save()
+        except IntegrityError:
+            raise ValidationError(_revert_blocked_by_pesel()) from None
         merge.state, merge.decided_by, merge.decided_at = PatientMerge.State.REVERTED, user, timezone.now()
         merge.save()
         _audit_merge(user, merge, "merge reverted")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,7 +85,16 @@ def _import_chunk(clinic, chunk: list[dict], first: int, actor: Actor, result: I
         problems.extend(_registered_pesels(clinic, cleaned))
         if problems:
             raise ImportRejected(sorted(problems, key=lambda p: p.row))
-        _store(clinic, cleaned, now, actor, result)
+        try:
+            with transaction.atomic():
+                _store(clinic, cleaned, now, actor, result)
+        except IntegrityError:
+            # A patient of one of these PESELs was registered at the desk since the check: the
+            # database's one-PESEL constraint refused the chunk; name the rows as the check would.
+            problems = _registered_pesels(clinic, cleaned)
+            if not problems:
+                raise
+            raise ImportRejected(sorted(problems, key=lambda p: p.row)) from None
         pending = waiting
 
 
@@ -104,7 +113,10 @@ def _registered_pesels(clinic, cleaned) -> list[RowProblem]:
                 by_token[bytes(token)] = i
     if not by_token:
         return []
-    taken = Patient.objects.filter(pesel_index__in=list(by_token), is_active=True, pesel_is_mothers=False)
+    # Live holders of the PESEL, as their own or as a shared one a clinic admin recorded: an import
+    # adds no further holder (only an admin, at the desk, records a shared PESEL).
+    taken = Patient.objects.filter(pesel_index__in=list(by_token), is_active=True, merged_into__isnull=True,
+                                   pesel_is_mothers=False)
     return [RowProblem(by_token[bytes(token)], "pesel", _("A registered patient already has this PESEL."))
             for token in taken.values_list("pesel_index", flat=True)]
 
