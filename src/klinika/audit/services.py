@@ -94,7 +94,10 @@ def write(events: list[PendingEvent]):
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(chain_name(event.clinic_id), []).append(event)
-    with transaction.atomic():
+    # No savepoint of its own: the events and the caller's writes are one unit (a failed append
+    # fails the whole operation), and a savepoint would cost two more round trips, one of them
+    # (its RELEASE) while the chain head is locked.
+    with transaction.atomic(savepoint=False):
         for name, chain_events in by_chain.items():
             clinic_id = chain_events[0].clinic_id
             with _chain_scope(clinic_id):
