@@ -30,6 +30,7 @@ import datetime
 import os
 import random
 import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,43 @@ OVERLAPS = """SELECT count(*) FROM (
     SELECT starts_at, lag(ends_at) OVER (PARTITION BY practitioner_id ORDER BY starts_at, ends_at) AS previous_end
       FROM scheduling_appointment WHERE status <> 'cancelled') t
  WHERE previous_end > starts_at"""
+
+
+WAITS = """SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND query LIKE '%%audit_auditchainhead%%'),
+       count(*) FILTER (WHERE wait_event_type = 'Lock'),
+       count(*) FILTER (WHERE state = 'active' OR state LIKE 'idle in transaction%%')
+  FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+
+
+class LockSampler(threading.Thread):
+    """Samples pg_stat_activity every few milliseconds during a round: how many clients wait for the
+    clinic's audit chain head (its row lock is held from the append to COMMIT), how many wait for any
+    lock, how many are inside a statement or a transaction. By Little's law the mean number waiting
+    for the head, divided by the bookings per second, is the mean time a booking waits for it."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url, self.samples, self.stop = url, [], threading.Event()
+
+    def run(self):
+        import psycopg
+
+        from bench.desk.environment import conninfo
+
+        with psycopg.connect(conninfo(self.url), autocommit=True) as connection:
+            while not self.stop.is_set():
+                self.samples.append(connection.execute(WAITS).fetchone())
+                time.sleep(0.005)
+
+    def summary(self) -> dict:
+        self.stop.set()
+        self.join()
+        n = max(1, len(self.samples))
+        return {"lock_samples": len(self.samples),
+                "waiting_for_audit_head_mean": sum(s[0] for s in self.samples) / n,
+                "waiting_for_audit_head_share": sum(1 for s in self.samples if s[0]) / n,
+                "waiting_for_any_lock_mean": sum(s[1] for s in self.samples) / n,
+                "in_transaction_mean": sum(s[2] for s in self.samples) / n}
 
 
 def slot_pool(desk, seed: int) -> list:
@@ -241,9 +279,11 @@ def measure(desk, patients: list[int], url: str, *, clients: int, rounds: int, k
                                      total=sum(len(a) for a in attempts))
             team.reset("attempts")
             function = "bench.desk.booking:klinika_client" if kind == "klinika" else "bench.desk.booking:sql_client"
+            sampler = LockSampler(url)
+            sampler.start()
             results = team.run(function, payloads,
                                on_tick=lambda t, task=task: progress.update(task, completed=t.count("attempts")))
-            summaries.append(summarise_round(kind, results, duplicates))
+            summaries.append(summarise_round(kind, results, duplicates) | sampler.summary())
     with connection.cursor() as cursor:
         cursor.execute(OVERLAPS)
         overlaps = cursor.fetchone()[0]

@@ -55,7 +55,7 @@ def print_report(console, result, searches) -> bool:
                       f"{r['ratio_p25']:.2f}–{r['ratio_p75']:.2f}", f"{r['cpu_ratio']:.2f}", str(r["queries"]),
                       str(r["slots_median"]), str(r["practitioners"]), str(r["busy_rows_median"]))
     console.print(table)
-    console.rule("plan of the appointments read of the slot search (same predicates as klinika's)")
+    console.rule("plan of klinika's appointments read in the slot search")
     console.print(slots["plan of the appointments query"], markup=False, highlight=False)
 
     b = result["booking"]
@@ -91,6 +91,17 @@ def _print_booking(console, b):
                       f"{r['latency_p95_ms']:.1f}", f"{r['client_cpu_ms_per_attempt']:.2f}",
                       f"{r['server_cpu_ms_per_attempt']:.2f}")
     console.print(table)
+    waits = _table("Waiting for locks during the rounds (pg_stat_activity, sampled every 5 ms)",
+                   ["round", "side", "samples", "clients waiting for the audit chain head (mean)",
+                    "share of samples with one waiting", "head wait per booking ms (Little)",
+                    "waiting for any lock (mean)", "in a transaction (mean)"], right_from=2)
+    for n, r in enumerate(b["rounds"], start=1):
+        if "lock_samples" in r:
+            waits.add_row(str(n), r["kind"], str(r["lock_samples"]), f"{r['waiting_for_audit_head_mean']:.2f}",
+                          f"{r['waiting_for_audit_head_share']:.0%}",
+                          f"{r['waiting_for_audit_head_mean'] / r['bookings_per_s'] * 1000:.1f}",
+                          f"{r['waiting_for_any_lock_mean']:.2f}", f"{r['in_transaction_mean']:.2f}")
+    console.print(waits)
     for n, r in enumerate(b["rounds"], start=1):
         for message, count in r["refused"].items():
             console.print(f"round {n} ({r['kind']}): refused {count}×: {message}")

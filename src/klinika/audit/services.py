@@ -15,7 +15,7 @@ from functools import partial
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -94,7 +94,10 @@ def write(events: list[PendingEvent]):
     by_chain: dict[str, list[PendingEvent]] = {}
     for event in events:
         by_chain.setdefault(chain_name(event.clinic_id), []).append(event)
-    with transaction.atomic():
+    # No savepoint of its own: the events and the caller's writes are one unit (a failed append
+    # fails the whole operation), and a savepoint would cost two more round trips, one of them
+    # (its RELEASE) while the chain head is locked.
+    with transaction.atomic(savepoint=False):
         for name, chain_events in by_chain.items():
             clinic_id = chain_events[0].clinic_id
             with _chain_scope(clinic_id):
@@ -122,31 +125,59 @@ def _lock_head(name: str, clinic_id) -> AuditChainHead:
 
 
 def _append(name: str, clinic_id, events: list[PendingEvent]):
+    # The head stays locked until the caller's COMMIT, and every writer of the clinic queues for it:
+    # what needs no head (the key, the rows) is made before it is locked, and what needs it is sent
+    # in one statement (bench/RESULTS.md, issue 11: 16 registrars spent most of a booking waiting here).
+    key = audit_key(clinic_id)
+    rows = [AuditEvent(
+        clinic_id=clinic_id, chain=name, actor_id=pending.actor_id, actor_role=pending.actor_role,
+        action=pending.action, object_type=pending.object_type, object_id=pending.object_id,
+        subject_ref=pending.subject_ref, reason=pending.reason, outcome=pending.outcome,
+        request_id=pending.request_id, link_version=chainlib.KEYED,
+    ) for pending in events]
     head = _lock_head(name, clinic_id)
-    mac = chainlib.keyer(audit_key(clinic_id).material)
+    mac = chainlib.keyer(key.material)
     if head.keyed_from is None:
         # The keystore, not this row, is what verify trusts; the first record there wins.
         head.keyed_from = keystore.keyed_links_start(name, head.last_seq + 1, head.last_hash).keyed_from
     now = timezone.now()
-    rows, prev = [], head.last_hash
-    for offset, pending in enumerate(events, start=1):
-        row = AuditEvent(
-            clinic_id=clinic_id, chain=name, seq=head.last_seq + offset, at=now, prev_hash=prev,
-            actor_id=pending.actor_id, actor_role=pending.actor_role, action=pending.action,
-            object_type=pending.object_type, object_id=pending.object_id, subject_ref=pending.subject_ref,
-            reason=pending.reason, outcome=pending.outcome, request_id=pending.request_id,
-            link_version=chainlib.KEYED,
-        )
+    prev = head.last_hash
+    for offset, row in enumerate(rows, start=1):
+        row.seq, row.at, row.prev_hash = head.last_seq + offset, now, prev
         row.hash = prev = chainlib.keyed_link(mac, prev, row)
-        rows.append(row)
-    AuditEvent.objects.bulk_create(rows)
     head.last_seq, head.last_hash = rows[-1].seq, rows[-1].hash
-    head.save(update_fields=["last_seq", "last_hash", "keyed_from"])
+    _write_linked(rows, head)
     every = settings.KLINIKA_AUDIT_CHECKPOINT_EVERY
     if head.last_seq - head.last_checkpoint_seq >= every:
         # Signed after the operation commits, in a transaction of its own: a witness (outside this
         # database) must never name a head that a rollback then takes back.
         transaction.on_commit(partial(checkpoint, clinic_id, if_pending=every), robust=True)
+
+
+HEAD_FIELDS = ("last_seq", "last_hash", "keyed_from")
+ONE_STATEMENT_MAX = 200
+
+
+def _write_linked(rows: list[AuditEvent], head: AuditChainHead):
+    """The linked events and the new head: on PostgreSQL one statement (one round trip while the head
+    is locked instead of two), elsewhere and for a bulk import's thousands (bulk_create batches them
+    under PostgreSQL's parameter limit) through the ORM."""
+    connection = connections[router.db_for_write(AuditEvent)]
+    if connection.vendor != "postgresql" or len(rows) > ONE_STATEMENT_MAX:
+        AuditEvent.objects.bulk_create(rows)
+        head.save(update_fields=list(HEAD_FIELDS))
+        return
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (f"WITH appended AS (INSERT INTO {quote(AuditEvent._meta.db_table)} "
+           f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one_row] * len(rows))}) "
+           f"UPDATE {quote(AuditChainHead._meta.db_table)} SET "
+           f"{', '.join(f'{quote(name)} = %s' for name in HEAD_FIELDS)} WHERE {quote('id')} = %s")
+    params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows for f in fields]
+    params += [getattr(head, name) for name in HEAD_FIELDS] + [head.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def checkpoint(clinic_id: UUID | None, *, if_pending: int = 0) -> AuditCheckpoint | None:

@@ -1,14 +1,19 @@
 """Bookable slots, computed (never stored): weekly hours + extra hours − leave − appointments.
 
 Wall-clock hours are the clinic's (Europe/Warsaw): "Mondays 8:00-12:00" means 8:00 local
-on both sides of a DST change, so every date's times are converted on their own. Local
-times that do not exist (the hour skipped in spring) give no slot; in the repeated autumn
-hour the first occurrence counts. A visit longer than the slot length takes that many
+on both sides of a DST change, so every date's times are converted on their own: with the
+day's one UTC offset when the clock does not change that day, time by time on the two days
+a year when it does. Local times that do not exist (the hour skipped in spring) give no
+slot; in the repeated autumn hour the first occurrence counts. A visit longer than the slot length takes that many
 consecutive slots, which must follow each other without a gap in real time.
 
 Everything a search needs is loaded in a handful of queries up front (templates,
 exceptions, appointments of all the practitioners in the window), so the cost grows
-with the number of slots, not with queries per slot.
+with the number of slots, not with queries per slot. Appointments are read by time range
+through the GiST index of the no-overlap constraint on PostgreSQL: a btree on starts_at can
+bound only one side of "overlaps the window", which reads a practitioner's whole history.
+One slot (`offered_slot`, what booking checks) reads only the hours, exceptions and
+appointments that could touch that one time.
 """
 import bisect
 import datetime
@@ -17,17 +22,20 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connections
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from klinika.scheduling.models import (
-    TIME_HOLDING,
     Appointment,
+    AppointmentStatus,
     AvailabilityException,
     SchedulingSettings,
     WeeklyAvailability,
 )
 from klinika.staff.models import Practitioner
+from klinika.tenancy.context import current_clinic_id
 
 ZONE = ZoneInfo(settings.TIME_ZONE)
 UTC = datetime.timezone.utc
@@ -57,6 +65,8 @@ class _Block:
     starts: list[datetime.datetime]
     step: datetime.timedelta
     room_id: int | None
+    # The local date every start falls on (weekly hours); None when each start's date must be checked.
+    day: datetime.date | None = None
 
 
 def clinic_settings() -> SchedulingSettings:
@@ -110,32 +120,69 @@ def find_free_slots(*, visit_type, specialty=None, practitioner=None, date_from,
         return []
     start, end = local_midnight(first), local_midnight(last + ONE_DAY)
     duration = datetime.timedelta(minutes=visit_type.duration_minutes)
-    blocks = _blocks(ids, visit_type, first, last, start, end)
-    leave = _intervals(AvailabilityException.objects.filter(
-        practitioner_id__in=ids, kind=AvailabilityException.Kind.UNAVAILABLE, starts_at__lt=end, ends_at__gt=start))
-    busy = {} if include_taken else _intervals(Appointment.objects.filter(
-        practitioner_id__in=ids, status__in=TIME_HOLDING, starts_at__lt=end, ends_at__gt=start))
+    exceptions = _exceptions(ids, start, end)
+    blocks = _blocks(ids, visit_type, first, last, exceptions)
+    leave = _leave_intervals(exceptions)
+    busy = {} if include_taken else _intervals(_overlapping(_holding(ids), start, end))
     found: dict[tuple[int, datetime.datetime], Slot] = {}
     for pid, practitioner_blocks in blocks.items():
+        off, taken = leave.get(pid), busy.get(pid)
         for block in practitioner_blocks:
+            room_id = block.room_id
             for begin in _starts_fitting(block, duration):
+                if begin <= now or (pid, begin) in found:
+                    continue
+                if block.day is None and not first <= local_date(begin) <= last:
+                    continue
                 finish = begin + duration
-                if begin <= now or not first <= local_date(begin) <= last or (pid, begin) in found:
+                if (off and _overlaps_any(off, begin, finish)) or (taken and _overlaps_sorted(taken, begin, finish)):
                     continue
-                if _overlaps_any(leave.get(pid), begin, finish) or _overlaps_sorted(busy.get(pid), begin, finish):
-                    continue
-                found[(pid, begin)] = Slot(begin, finish, pid, block.room_id)
+                found[(pid, begin)] = Slot(begin, finish, pid, room_id)
     return sorted(found.values(), key=lambda s: (s.starts_at, s.practitioner_id))
 
 
 def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken=False) -> Slot | None:
-    """The slot starting at `starts_at`, if it is offered (and free, unless include_taken)."""
+    """The slot starting at `starts_at`, if it is offered (and free, unless include_taken).
+
+    The same answer as looking for it among find_free_slots of that day, from the few rows that
+    can touch this one time: the day's weekly hours of this weekday, the exceptions overlapping the
+    visit, the appointments overlapping it (unless include_taken).
+    """
+    now = now or timezone.now()
+    starts_at = starts_at.astimezone(UTC)  # as the slots are laid out: equal instants compare equal
+    if starts_at <= now:
+        return None
     day = local_date(starts_at)
-    for slot in find_free_slots(visit_type=visit_type, practitioner=practitioner, date_from=day, date_to=day,
-                                now=now, include_taken=include_taken):
-        if slot.starts_at == starts_at:
-            return slot
-    return None
+    first, last = booking_window(day, day, now)
+    if first > last:
+        return None
+    if isinstance(practitioner, Practitioner):
+        if not practitioner.is_active or practitioner.clinic_id != current_clinic_id():
+            return None
+        pid = practitioner.pk
+    else:
+        pid = practitioner
+        if not Practitioner.objects.filter(pk=pid, is_active=True).exists():
+            return None
+    duration = datetime.timedelta(minutes=visit_type.duration_minutes)
+    finish = starts_at + duration
+    slot = None
+    offset = _day_offset(day)
+    for template in _templates([pid], visit_type, day, day).filter(weekday=day.weekday()):
+        if starts_at in _starts_fitting(_weekly_block(template, day, offset), duration):
+            slot = Slot(starts_at, finish, pid, template.room_id)
+            break
+    exceptions = _exceptions([pid], starts_at, finish)
+    if slot is None:
+        for block in _extra_blocks(exceptions, visit_type):
+            if starts_at in _starts_fitting(block, duration):
+                slot = Slot(starts_at, finish, pid, block.room_id)
+                break
+    if slot is None or _overlaps_any(_leave_intervals(exceptions).get(pid), starts_at, finish):
+        return None
+    if not include_taken and _overlapping(_holding([pid]), starts_at, finish).exists():
+        return None
+    return slot
 
 
 def working_hours(practitioner_id, date_from, date_to) -> dict[datetime.date, list[tuple]]:
@@ -173,50 +220,121 @@ def _applies(template, day) -> bool:
             and (template.valid_until is None or day <= template.valid_until))
 
 
-def _blocks(ids, visit_type, first, last, start, end) -> dict[int, list[_Block]]:
+def _blocks(ids, visit_type, first, last, exceptions) -> dict[int, list[_Block]]:
     blocks: dict[int, list[_Block]] = {}
-    templates = list(_templates(ids, visit_type, first, last))
+    by_weekday: dict[int, list] = {}
+    for t in _templates(ids, visit_type, first, last):
+        by_weekday.setdefault(t.weekday, []).append(t)
     day = first
     while day <= last:
-        for t in templates:
+        offset = _day_offset(day)
+        for t in by_weekday.get(day.weekday(), ()):
             if _applies(t, day):
-                blocks.setdefault(t.practitioner_id, []).append(_weekly_block(t, day))
+                blocks.setdefault(t.practitioner_id, []).append(_weekly_block(t, day, offset))
         day += ONE_DAY
-    extras = AvailabilityException.objects.filter(
-        practitioner_id__in=ids, kind=AvailabilityException.Kind.EXTRA, starts_at__lt=end, ends_at__gt=start)
-    extras = list(extras.filter(Q(visit_types=visit_type) | Q(visit_types__isnull=True)).distinct())
-    for e in extras:
-        step = datetime.timedelta(minutes=e.slot_minutes or visit_type.duration_minutes)
-        starts, begin = [], e.starts_at
-        while begin + step <= e.ends_at:
-            starts.append(begin)
-            begin += step
-        blocks.setdefault(e.practitioner_id, []).append(_Block(starts, step, e.room_id))
+    for pid, block in _extra_blocks(exceptions, visit_type, with_practitioner=True):
+        blocks.setdefault(pid, []).append(block)
     return blocks
 
 
-def _weekly_block(template, day) -> _Block:
+def _exceptions(ids, start, end) -> list[dict]:
+    """Leave and extra hours of these practitioners overlapping [start, end), in one query."""
+    return list(AvailabilityException.objects.filter(practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start)
+                .order_by("starts_at", "pk")
+                .values("pk", "practitioner_id", "kind", "starts_at", "ends_at", "slot_minutes", "room_id"))
+
+
+def _extra_blocks(exceptions, visit_type, *, with_practitioner=False):
+    """The extra hours among `exceptions` that offer this visit type (all types when none is named)."""
+    extras = [e for e in exceptions if e["kind"] == AvailabilityException.Kind.EXTRA]
+    if not extras:
+        return
+    through = AvailabilityException.visit_types.through
+    limited: dict[int, set] = {}
+    for exception_id, type_id in through.objects.filter(
+            availabilityexception_id__in=[e["pk"] for e in extras]).values_list(
+            "availabilityexception_id", "visittype_id"):
+        limited.setdefault(exception_id, set()).add(type_id)
+    for e in extras:
+        if e["pk"] in limited and visit_type.pk not in limited[e["pk"]]:
+            continue
+        step = datetime.timedelta(minutes=e["slot_minutes"] or visit_type.duration_minutes)
+        starts, begin = [], e["starts_at"]
+        while begin + step <= e["ends_at"]:
+            starts.append(begin)
+            begin += step
+        block = _Block(starts, step, e["room_id"])
+        yield (e["practitioner_id"], block) if with_practitioner else block
+
+
+def _leave_intervals(exceptions) -> dict[int, tuple[list, list]]:
+    out: dict[int, tuple[list, list]] = {}
+    for e in exceptions:
+        if e["kind"] == AvailabilityException.Kind.UNAVAILABLE:
+            starts, ends = out.setdefault(e["practitioner_id"], ([], []))
+            starts.append(e["starts_at"])
+            ends.append(e["ends_at"])
+    return out
+
+
+def _day_offset(day: datetime.date) -> datetime.timedelta | None:
+    """The date's one UTC offset, or None when the clock changes during it (then each time is
+    converted on its own)."""
+    begin = datetime.datetime.combine(day, datetime.time(0, 0), ZONE).utcoffset()
+    end = datetime.datetime.combine(day + ONE_DAY, datetime.time(0, 0), ZONE).utcoffset()
+    return begin if begin == end else None
+
+
+def _weekly_block(template, day, offset=None) -> _Block:
     step = datetime.timedelta(minutes=template.slot_minutes)
-    starts, wall = [], datetime.datetime.combine(day, template.start_time)
+    wall = datetime.datetime.combine(day, template.start_time)
     closing = datetime.datetime.combine(day, template.end_time)
+    if offset is not None:
+        count = (closing - wall) // step if step else 0
+        first = (wall - offset).replace(tzinfo=UTC)
+        return _Block([first + k * step for k in range(count)], step, template.room_id, day)
+    starts = []
     while wall + step <= closing:
         aware = wall_time(day, wall.time())
         if aware is not None:
             # in UTC: arithmetic on datetimes sharing a ZoneInfo is wall-clock arithmetic, blind to DST
             starts.append(aware.astimezone(UTC))
         wall += step
-    return _Block(starts, step, template.room_id)
+    return _Block(starts, step, template.room_id, day)
 
 
-def _starts_fitting(block: _Block, duration: datetime.timedelta):
+def _starts_fitting(block: _Block, duration: datetime.timedelta) -> list[datetime.datetime]:
     """Starts from which `duration` fits into consecutive slots of the block with no gap in real time."""
     if not block.step:
-        return
+        return []
     needed = max(1, math.ceil(duration / block.step))
     starts = block.starts
-    for i in range(len(starts) - needed + 1):
-        if starts[i + needed - 1] - starts[i] == (needed - 1) * block.step:
-            yield starts[i]
+    if needed == 1:
+        return starts
+    span = (needed - 1) * block.step
+    return [starts[i] for i in range(len(starts) - needed + 1) if starts[i + needed - 1] - starts[i] == span]
+
+
+def _holding(ids):
+    """Appointments that hold their practitioner's time: every status but cancelled (as the no-overlap
+    constraint says), so a status added later (a waitlist hold) is busy too."""
+    return Appointment.objects.filter(practitioner_id__in=ids).exclude(status=AppointmentStatus.CANCELLED)
+
+
+def _overlapping(queryset, start, end):
+    """Rows whose [starts_at, ends_at) overlaps [start, end).
+
+    On PostgreSQL written as the no-overlap constraint's own expression, so its GiST index
+    (practitioner, time range; not cancelled) finds them: with starts_at < end AND ends_at > start,
+    a btree can bound only starts_at and reads the practitioners' whole history (bench/RESULTS.md,
+    issue 3). SQLite answers the same predicates from the (practitioner, ends_at) index.
+    """
+    if connections[queryset.db].vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        return queryset.filter(RawSQL(
+            f"""tstzrange("{table}"."starts_at", "{table}"."ends_at", '[)') && tstzrange(%s, %s, '[)')""",
+            (start, end), output_field=BooleanField()))
+    return queryset.filter(starts_at__lt=end, ends_at__gt=start)
 
 
 def _intervals(queryset) -> dict[int, tuple[list, list]]:

@@ -104,15 +104,17 @@ def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason
         raise ValidationError({"starts_at": _("This time has already passed. Choose a later slot.")})
     try:
         with transaction.atomic():
-            slot = offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at)
+            # Offered at all (hours, extra hours, leave: the few rows around this time); whether it is
+            # still free is the no-overlap constraint's answer at INSERT, race-free.
+            slot = offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at,
+                                include_taken=True)
             if slot is None:
-                if offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at,
-                                include_taken=True):
-                    raise SlotTaken()
                 raise ValidationError({"starts_at": _(
                     "This practitioner does not offer this visit type at this time. Choose one of the free slots.")})
             if Appointment.objects.filter(patient=patient, status__in=[S.BOOKED, S.CHECKED_IN],
                                           starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists():
+                if offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at) is None:
+                    raise SlotTaken()  # a taken slot says so first, as it always has
                 raise ValidationError({"patient": _("The patient already has another visit at this time.")})
             appointment = Appointment(patient=patient, practitioner=practitioner, visit_type=visit_type,
                                       room_id=slot.room_id, starts_at=slot.starts_at, ends_at=slot.ends_at,
@@ -293,10 +295,15 @@ def _clean_reason(reason) -> str:
     return reason
 
 
+# What booking needs of a patient and a practitioner: status, clinic and key reference. Nothing
+# encrypted is loaded, so nothing is decrypted (a later read of another field loads it then).
+PATIENT_STATUS_FIELDS = ("id", "clinic_id", "is_active", "merged_into_id", "subject_ref")
+PRACTITIONER_STATUS_FIELDS = ("id", "clinic_id", "is_active", "staff_id")
+
+
 def bookable_patient(value) -> Patient:
-    # Booking needs the patient's status and key reference, not their personal data: not decrypted here.
     patient = (value if isinstance(value, Patient)
-               else Patient.objects.defer("personal", "details").filter(pk=as_id(value)).first())
+               else Patient.objects.only(*PATIENT_STATUS_FIELDS).filter(pk=as_id(value)).first())
     if (patient is None or patient.clinic_id != require_clinic_id() or not patient.is_active
             or patient.merged_into_id):
         raise ValidationError({"patient": _("Choose a patient of this clinic.")})
@@ -305,7 +312,7 @@ def bookable_patient(value) -> Patient:
 
 def clinic_practitioner(value) -> Practitioner:
     practitioner = (value if isinstance(value, Practitioner)
-                    else Practitioner.objects.select_related("staff").filter(pk=as_id(value)).first())
+                    else Practitioner.objects.only(*PRACTITIONER_STATUS_FIELDS).filter(pk=as_id(value)).first())
     if practitioner is None or practitioner.clinic_id != require_clinic_id() or not practitioner.is_active:
         raise ValidationError({"practitioner": _("Choose a practitioner of this clinic.")})
     return practitioner
