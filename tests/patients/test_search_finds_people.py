@@ -81,7 +81,7 @@ TABLE = [
     ("Wójcik-Żółkiewska Anna", ["wz"]),
     ("Anna Maria Wójcik-Żółkiewska", ["wz"]),
     ("Gasior", ["gasior"]),
-    ("Nowak", ["nowak", "gasior"]),  # the exact surname first, then the part of one
+    ("Nowak", ["nowak", "gasior", "nowakowska"]),  # exact first, then a part, then (a short word) a prefix
     ("de la Cruz", ["cruz"]),
     ("Cruz", ["cruz"]),
     ("Maria de la Cruz", ["cruz"]),

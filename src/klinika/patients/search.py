@@ -9,8 +9,9 @@ What is typed decides which indexes are asked, and each kind costs as few querie
   when nothing was found.
 - words (a name, maybe a birth date or year): the whole-surname and surname-part indexes of
   every way of reading the words as "surname [first names]" or "[first names] surname", in one
-  query. Only when no one is called so, the truncated three-letter prefix index of each word, in
-  one query, whose candidates are checked after decryption without building model instances.
+  query. When no one is called so, or one word is typed that is short enough to be an unfinished
+  surname (up to 5 letters: "Kowal"), also the truncated three-letter prefix index of each word, in one query, whose
+  candidates are checked after decryption without building model instances.
 
 Names are compared case- and diacritics-folded (crypto.blind.fold: "Ciemiega" is "Ciemięga", a
 typed "lukasz" is "Łukasz"); everything an index returns is checked against the decrypted value,
@@ -41,6 +42,7 @@ CANDIDATE_LIMIT = 500
 PREFIX_CANDIDATE_LIMIT = 4000
 NAME_WORDS_LIMIT = 5
 MIN_PREFIX = PREFIX_LETTERS
+UNFINISHED_UP_TO = 5  # letters of a typed surname that may still be unfinished
 MIN_LIVE_QUERY = 3
 PHONE_RE = re.compile(r"\+?[0-9][0-9 ()\-]*")
 DOCUMENT_RE = re.compile(r"[A-Za-z]{1,4}[ -]?[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
@@ -314,7 +316,9 @@ def _by_name(hits, text):
         match = _match(query, splits, patient.last_name, patient.first_name, patient.birth_date, prefix=False)
         if match:
             _add(hits, patient, *match)
-    if not hits:
+    # A short word typed alone is as likely the start of a surname as a whole one ("Kowal"): its
+    # prefix matches come after the exact ones. Otherwise the prefix index is read only when nobody fits.
+    if not hits or (len(query.words) == 1 and len(fold(query.words[0])) <= UNFINISHED_UP_TO):
         _by_prefix(hits, query, splits, clinic_id)
     return "", searched, prefill
 
@@ -338,6 +342,8 @@ def _by_prefix(hits, query, splits, clinic_id):
             found[pk] = match
             if len(found) > SEARCH_LIMIT:
                 break  # enough to fill the list and say there are more
+    for pk in [pk for pk in found if pk in hits]:
+        _add(hits, hits[pk].patient, *found.pop(pk))
     if found:
         for patient in Patient.objects.filter(pk__in=list(found)):
             _add(hits, patient, *found[patient.pk])
