@@ -44,6 +44,11 @@ from bench.desk.timing import side_by_side
 LIMIT = 1.5
 KINDS = ("pesel", "surname", "surname first name", "surname prefix")
 SHOWN = 50
+# Kinds where klinika's service finds more than the plaintext lookup, by design: a prefix also
+# finds folded spellings ("Zol" finds "Żółkowski"), and a surname of up to 5 letters typed alone
+# also lists the surnames beginning with it ("Kowal": Kowal, then Kowalski, Kowalczyk...). The
+# extra work is counted against klinika; the check asks that it misses nobody.
+SUPERSET = ("surname", "surname prefix")
 
 
 def samples(people: list[dict], count: int, seed: int) -> dict[str, list[dict]]:
@@ -159,13 +164,12 @@ def check_same_results(user, kind, sample_list):
     service, lookup, plain = klinika_service(user), klinika_lookup(kind), plaintext(kind)
     for sample in sample_list[:20]:
         expected = sorted(plain(sample))
-        if kind == "surname prefix":
+        if kind in SUPERSET:
             if len(expected) < SHOWN and not set(expected) <= set(service(sample)):
-                raise SystemExit("search by surname prefix: klinika missed a patient the plaintext twin found")
-            continue
-        if len(expected) < SHOWN and sorted(service(sample)) != expected:
+                raise SystemExit(f"search by {kind}: klinika missed a patient the plaintext twin found")
+        elif len(expected) < SHOWN and sorted(service(sample)) != expected:
             raise SystemExit(f"search by {kind}: klinika's service and the plaintext twin found different patients")
-        if len(expected) < SHOWN and sorted(lookup(sample)) != expected:
+        if kind != "surname prefix" and len(expected) < SHOWN and sorted(lookup(sample)) != expected:
             raise SystemExit(f"search by {kind}: Patient.matching and the plaintext twin found different patients")
 
 
