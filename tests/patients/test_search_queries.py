@@ -21,8 +21,9 @@ def registry_reads(registrar, clinic, query):
     """The SELECTs on the patient and identifier tables a search makes (audit writes left out)."""
     with clinic_context(clinic), CaptureQueriesContext(connection) as captured:
         services.search_patients(registrar, query)
+    # A read in chunks is a server-side cursor on PostgreSQL: DECLARE ... FOR SELECT.
     return [q["sql"] for q in captured
-            if q["sql"].lstrip().upper().startswith("SELECT") and '"patients_patient' in q["sql"]]
+            if q["sql"].lstrip().upper().startswith(("SELECT", "DECLARE")) and '"patients_patient' in q["sql"]]
 
 
 def test_a_found_pesel_costs_one_query_and_no_history_lookup(anna, registrar, clinic):
