@@ -55,3 +55,9 @@ def test_a_prefix_costs_three_queries_and_never_asks_the_pesel(anna, registrar, 
 def test_a_phone_or_an_e_mail_costs_one_query(anna, registrar, clinic, query):
     [sql] = registry_reads(registrar, clinic, query)
     assert "pesel_index" not in sql.split("WHERE")[1] and "last_name_index" not in sql.split("WHERE")[1]
+
+
+def test_a_short_word_alone_reads_exact_and_prefix_matches_in_one_query_then_loads_them(anna, registrar, clinic):
+    reads = registry_reads(registrar, clinic, "Kowal")
+    assert len(reads) == 2
+    assert "last_name_prefix_index" in reads[0] and "last_name_index" in reads[0]

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from stdnum.pl import pesel as stdnum_pesel
 
@@ -312,27 +312,37 @@ def _by_name(hits, text):
     condition = Q(last_name_index__in=[t for s in surnames for t in whole.tokens(clinic_id, s)])
     for part in (first_part, last_part):
         condition |= Q(**{f"{part.name}__in": [t for s in single for t in part.tokens_of_normalised(clinic_id, s)]})
+    # A short word typed alone is as likely the start of a surname as a whole one ("Kowal"): the
+    # surnames beginning with it are read with the exact ones, and listed after them. Otherwise the
+    # prefix index is read only when nobody fits.
+    if len(query.words) == 1 and len(fold(query.words[0])) <= UNFINISHED_UP_TO and _by_prefix(
+            hits, query, splits, clinic_id, exact=condition):
+        return "", searched, prefill
     for patient in Patient.objects.filter(condition)[:CANDIDATE_LIMIT]:
         match = _match(query, splits, patient.last_name, patient.first_name, patient.birth_date, prefix=False)
         if match:
             _add(hits, patient, *match)
-    # A short word typed alone is as likely the start of a surname as a whole one ("Kowal"): its
-    # prefix matches come after the exact ones. Otherwise the prefix index is read only when nobody fits.
-    if not hits or (len(query.words) == 1 and len(fold(query.words[0])) <= UNFINISHED_UP_TO):
+    if not hits:
         _by_prefix(hits, query, splits, clinic_id)
     return "", searched, prefill
 
 
-def _by_prefix(hits, query, splits, clinic_id):
+def _by_prefix(hits, query, splits, clinic_id, exact: Q | None = None) -> bool:
     """Surnames beginning with a typed word: the truncated prefix index gives a 64th of the clinic,
-    checked on the decrypted names alone (no model instances); the few that fit are loaded."""
+    checked on the decrypted names alone (no model instances); the few that fit are loaded.
+    With `exact`, the rows it finds are read in the same query, first. False if no word is long
+    enough to be a prefix."""
     prefix = Patient._meta.get_field("last_name_prefix_index")
     words = {surname for surname, _first in splits if " " not in surname and len(surname) >= MIN_PREFIX}
     tokens = [t for w in words for t in prefix.tokens_of_normalised(clinic_id, w[:MIN_PREFIX])]
     if not tokens:
-        return
+        return False
     found = {}
-    rows = Patient.objects.filter(last_name_prefix_index__in=tokens).values_list("pk", "personal")
+    rows = Patient.objects.filter(Q(last_name_prefix_index__in=tokens) | (exact or Q(pk__in=[])))
+    if exact is not None:
+        # The exact matches first, so that stopping at a full list never leaves one out.
+        rows = rows.order_by(Case(When(exact, then=Value(0)), default=Value(1)), "pk")
+    rows = rows.values_list("pk", "personal")
     for pk, personal in rows[:PREFIX_CANDIDATE_LIMIT].iterator(chunk_size=500):
         if not isinstance(personal, dict):
             continue
@@ -347,6 +357,7 @@ def _by_prefix(hits, query, splits, clinic_id):
     if found:
         for patient in Patient.objects.filter(pk__in=list(found)):
             _add(hits, patient, *found[patient.pk])
+    return True
 
 
 def _match(query: NameQuery, splits, last_name, first_name, birth_date, *, prefix: bool) -> list | None:
