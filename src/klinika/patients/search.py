@@ -337,7 +337,7 @@ def _by_prefix(hits, query, splits, clinic_id, exact: Q | None = None) -> bool:
     tokens = [t for w in words for t in prefix.tokens_of_normalised(clinic_id, w[:MIN_PREFIX])]
     if not tokens:
         return False
-    found = {}
+    found, prefixed = {}, 0
     rows = Patient.objects.filter(Q(last_name_prefix_index__in=tokens) | (exact or Q(pk__in=[])))
     if exact is not None:
         # The exact matches first, so that stopping at a full list never leaves one out.
@@ -350,8 +350,12 @@ def _by_prefix(hits, query, splits, clinic_id, exact: Q | None = None) -> bool:
                        personal.get("birth_date"), prefix=True)
         if match:
             found[pk] = match
-            if len(found) > SEARCH_LIMIT:
-                break  # enough to fill the list and say there are more
+            # Enough to fill the list and say there are more. Only prefix matches count: the exact
+            # ones come first and are all kept ("Pyc" and "Pyć" are one folded class, and the list
+            # shows the typed spelling first).
+            prefixed += match[0] == Why.SURNAME_PREFIX
+            if prefixed > SEARCH_LIMIT:
+                break
     for pk in [pk for pk in found if pk in hits]:
         _add(hits, hits[pk].patient, *found.pop(pk))
     if found:
