@@ -185,3 +185,22 @@ def test_a_pesel_one_digit_off_is_a_suggestion_and_the_exact_one_comes_first(reg
         exact = services.search_patients(registrar, pesel)
     assert [h.suggestion for h in near.hits] == [True]
     assert [h.suggestion for h in exact.hits] == [False]
+
+
+def test_a_short_surname_keeps_every_exact_match_before_the_prefix_ones(clinic, registrar):
+    """ "Pyc" and "Pyć" are one folded class; with many surnames beginning "Pyc" too, the list of 50
+    still holds every "Pyc" (the typed spelling first), then "Pyć", and says there are more."""
+    from klinika.audit.context import Actor
+    from klinika.patients.services.bulk import import_patients
+    from klinika.testdata.synth import generate_patients
+
+    rows = [row for batch in generate_patients(90, seed=5, batch_size=90) for row in batch.rows()]
+    for i, row in enumerate(rows):
+        row["last_name"] = ["Pyć", "Pycowski" if row["sex"] == "M" else "Pycowska", "Pyc"][i % 3]
+    result = import_patients(clinic, rows, actor=Actor(None, "importer"))
+    typed = {result.ids[r["id"]] for r in rows if r["last_name"] == "Pyc"}
+    with clinic_context(clinic):
+        found = services.search_patients(registrar, "Pyc")
+    assert len(typed) == 30 and {h.patient.pk for h in found.hits[:30]} == typed
+    assert [h.reasons[0] for h in found.hits[30:]] == ["surname_folded"] * 20  # the list holds 50
+    assert found.truncated
