@@ -169,7 +169,10 @@ def check_same_results(user, kind, sample_list):
                 raise SystemExit(f"search by {kind}: klinika missed a patient the plaintext twin found")
         elif len(expected) < SHOWN and sorted(service(sample)) != expected:
             raise SystemExit(f"search by {kind}: klinika's service and the plaintext twin found different patients")
-        if kind != "surname prefix" and len(expected) < SHOWN and sorted(lookup(sample)) != expected:
+        if kind in SUPERSET:  # the blind index of a surname is folded: "Pyc" finds "Pyć" too
+            if len(expected) < SHOWN and not set(expected) <= set(lookup(sample)):
+                raise SystemExit(f"search by {kind}: Patient.matching missed a patient the plaintext twin found")
+        elif len(expected) < SHOWN and sorted(lookup(sample)) != expected:
             raise SystemExit(f"search by {kind}: Patient.matching and the plaintext twin found different patients")
 
 
