@@ -48,7 +48,7 @@ SHOWN = 50
 # finds folded spellings ("Zol" finds "Żółkowski"), and a surname of up to 5 letters typed alone
 # also lists the surnames beginning with it ("Kowal": Kowal, then Kowalski, Kowalczyk...). The
 # extra work is counted against klinika; the check asks that it misses nobody.
-SUPERSET = ("surname", "surname prefix")
+SUPERSET = ("surname", "surname first name", "surname prefix")
 
 
 def samples(people: list[dict], count: int, seed: int) -> dict[str, list[dict]]:
