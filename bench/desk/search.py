@@ -165,7 +165,9 @@ def check_same_results(user, kind, sample_list):
     for sample in sample_list[:20]:
         expected = sorted(plain(sample))
         if kind in SUPERSET:
-            if len(expected) < SHOWN and not set(expected) <= set(service(sample)):
+            found = service(sample)
+            # A folded prefix can match more than 50 ("Lab": Labus, Łabuś...): then klinika shows 50 of them.
+            if len(expected) < SHOWN and len(found) < SHOWN and not set(expected) <= set(found):
                 raise SystemExit(f"search by {kind}: klinika missed a patient the plaintext twin found")
         elif len(expected) < SHOWN and sorted(service(sample)) != expected:
             raise SystemExit(f"search by {kind}: klinika's service and the plaintext twin found different patients")
