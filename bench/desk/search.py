@@ -172,7 +172,8 @@ def check_same_results(user, kind, sample_list):
         elif len(expected) < SHOWN and sorted(service(sample)) != expected:
             raise SystemExit(f"search by {kind}: klinika's service and the plaintext twin found different patients")
         if kind in SUPERSET:  # the blind index of a surname is folded: "Pyc" finds "Pyć" too
-            if len(expected) < SHOWN and not set(expected) <= set(lookup(sample)):
+            found = lookup(sample)
+            if len(expected) < SHOWN and len(found) < SHOWN and not set(expected) <= set(found):
                 raise SystemExit(f"search by {kind}: Patient.matching missed a patient the plaintext twin found")
         elif len(expected) < SHOWN and sorted(lookup(sample)) != expected:
             raise SystemExit(f"search by {kind}: Patient.matching and the plaintext twin found different patients")
