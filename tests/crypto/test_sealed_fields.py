@@ -1,4 +1,6 @@
 """Fields sealed in one column (Patient.personal) behave like fields: load, defer, save, erase."""
+import re
+
 import pytest
 from django.core.exceptions import FieldError
 from django.db import connection
@@ -30,7 +32,8 @@ def test_two_columns_hold_every_member(saved):
     assert values == {name: data[name] for name in MEMBERS}
     assert len(queries) == 1
     sql = queries[0]["sql"]
-    assert "personal" in sql and "details" in sql and "last_name" not in sql.replace("last_name_index", "")
+    # The surname's blind-index columns are named after it; no column holds the surname itself.
+    assert "personal" in sql and "details" in sql and "last_name" not in re.sub(r"last_name_\w*index", "", sql)
 
 
 def test_only_a_member_loads_the_sealing_column_and_nothing_else(saved):

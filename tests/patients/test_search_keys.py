@@ -51,7 +51,7 @@ def _found(user, clinic, query):
     ("Kowalski lukasz", "name", ["lukasz"]),
     ("de la cruz", "name", ["foreigner"]),
     ("Maria de la Cruz", "name", ["foreigner"]),
-    ("Kowal", "name", []),
+    ("Kowal", "name", ["anna", "lukasz", "twin"]),  # surnames beginning with it (issue 11)
     ("Nowak", "name", []),
 ])
 def test_each_key_finds_who_it_should(people, registrar, clinic, query, kind, who):

@@ -210,36 +210,58 @@ NORMALISERS = {
     "digits": blind.normalise_digits,
     "phone": blind.normalise_phone,
     "email": blind.normalise_email,
+    # Names for search (docs/search-index-leakage.md): the whole name folded, one word of a name
+    # of several, the first letters of a word.
+    "name": blind.normalise_name,
+    "name_first_part": blind.normalise_first_part,
+    "name_last_part": blind.normalise_last_part,
+    "name_prefix": blind.normalise_prefix,
+    "name_last_prefix": blind.normalise_last_prefix,
 }
+# Indexes of a part of a value carry the part's kind in their HMAC label: "Nowak"'s whole-name
+# index and its first-word index must not be equal, or the two columns would show which names
+# have one word.
+PART_NORMALISERS = {"name_first_part", "name_last_part", "name_prefix", "name_last_prefix"}
 
 
 class BlindIndexField(models.BinaryField):
     """HMAC of another (encrypted) field's normalised value, for exact-match search."""
 
-    def __init__(self, *args, source: str, normaliser: str = "text", **kwargs):
+    def __init__(self, *args, source: str, normaliser: str = "text", bits: int | None = None, **kwargs):
+        """`bits`: keep only that many bits of the HMAC, so that several values share each index
+        value (a prefix index: the exact check runs after decryption)."""
         if normaliser not in NORMALISERS:
             raise ValueError(f"normaliser must be one of {sorted(NORMALISERS)}")
-        self.source, self.normaliser = source, normaliser
+        if bits is not None and not 1 <= bits <= blind.LENGTH * 8:
+            raise ValueError(f"bits must be between 1 and {blind.LENGTH * 8}")
+        self.source, self.normaliser, self.bits = source, normaliser, bits
         kwargs.setdefault("null", True)
         kwargs.setdefault("db_index", True)
         kwargs.setdefault("editable", False)
-        kwargs.setdefault("max_length", blind.LENGTH)
+        kwargs.setdefault("max_length", blind.LENGTH if bits is None else -(-bits // 8))
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"], kwargs["normaliser"] = self.source, self.normaliser
+        if self.bits is not None:
+            kwargs["bits"] = self.bits
         for default in ("null", "db_index", "editable", "max_length"):
             kwargs.pop(default, None)
         return name, path, args, kwargs
 
     def label(self) -> str:
+        if self.normaliser in PART_NORMALISERS:
+            return f"{self.model._meta.db_table}.{self.source}.{self.normaliser}"
         return f"{self.model._meta.db_table}.{self.source}"
+
+    def _cut(self, token: bytes) -> bytes:
+        return token if self.bits is None else blind.truncate(token, self.bits)
 
     def token(self, clinic_id, value) -> bytes | None:
         """The index `value` is stored with."""
         normalised = self._normalised(value)
-        return None if normalised is None else blind.compute(clinic_id, self.label(), normalised)
+        return None if normalised is None else self._cut(blind.compute(clinic_id, self.label(), normalised))
 
     def _normalised(self, value) -> str | None:
         if value is None or value is ERASED:
@@ -249,12 +271,17 @@ class BlindIndexField(models.BinaryField):
     def tokens(self, clinic_id, value) -> list[bytes]:
         """Every index `value` may be stored under (two while the clinic's index key rotates)."""
         normalised = self._normalised(value)
-        return [] if normalised is None else blind.compute_all(clinic_id, self.label(), normalised)
+        return [] if normalised is None else [self._cut(t) for t in blind.compute_all(clinic_id, self.label(),
+                                                                                      normalised)]
+
+    def tokens_of_normalised(self, clinic_id, normalised: str) -> list[bytes]:
+        """Every index of an already normalised value (a search that asks for one word of a name)."""
+        return [self._cut(t) for t in blind.compute_all(clinic_id, self.label(), normalised)] if normalised else []
 
     def token_with(self, key, value) -> bytes | None:
         """The index of `value` under one given index key (an index rotation recomputing rows)."""
         normalised = self._normalised(value)
-        return None if normalised is None else blind.compute_with(key, self.label(), normalised)
+        return None if normalised is None else self._cut(blind.compute_with(key, self.label(), normalised))
 
     def pre_save(self, model_instance, add):
         token = self.token(model_instance.clinic_id, getattr(model_instance, self.source))

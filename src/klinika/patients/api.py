@@ -112,6 +112,10 @@ class PatientSummary(Schema):
     document_masked: str
     found_by_former_identifier: bool = False
     found_through_merged_record: bool = False
+    # Why a search found the patient (codes: pesel, pesel_near, surname, surname_folded, surname_part,
+    # surname_prefix, first_name, birth_date, ...) and the same said in the user's language.
+    matched_by: list[str] = []
+    matched_by_text: list[str] = []
 
 
 class SearchOut(Schema):
@@ -162,6 +166,7 @@ def summary(patient: Patient, hit=None) -> dict:
         "document_masked": patient.masked_document,
         "found_by_former_identifier": bool(hit and hit.old_identifier),
         "found_through_merged_record": bool(hit and hit.via_merged_record),
+        "matched_by": list(hit.reasons) if hit else [], "matched_by_text": hit.why if hit else [],
     }
 
 

@@ -8,6 +8,10 @@ from klinika.crypto.fields import BlindIndexField, EncryptedDateField, Encrypted
 from klinika.crypto.sealed import SealedFields
 from klinika.tenancy.models import ClinicOwnedModel
 
+# 64 values: in a clinic of 10,000 patients each is shared by dozens of patients of many surnames
+# (docs/search-index-leakage.md, tests/patients/test_search_index_leakage.py).
+SURNAME_PREFIX_BITS = 6
+
 
 class Sex(models.TextChoices):
     FEMALE = "F", _("female")
@@ -115,9 +119,17 @@ class Patient(ClinicOwnedModel):
 
     pesel_index = BlindIndexField(source="pesel", normaliser="digits")
     document_index = BlindIndexField(source="document_number", normaliser="text")
-    last_name_index = BlindIndexField(source="last_name", normaliser="text")
+    # Search indexes of the surname (patients/search.py; what each reveals: docs/search-index-leakage.md).
+    # The whole surname, case and diacritics folded: "Ciemiega" finds "Ciemięga".
+    last_name_index = BlindIndexField(source="last_name", normaliser="name")
     phone_index = BlindIndexField(source="phone", normaliser="phone")
     email_index = BlindIndexField(source="email", normaliser="email")
+    # Each end of a surname of several words: "wójcik" and "Żółkiewska" find "Wójcik-Żółkiewska".
+    # Empty for a one-word surname (the whole-surname index finds it).
+    last_name_first_part_index = BlindIndexField(source="last_name", normaliser="name_first_part")
+    last_name_last_part_index = BlindIndexField(source="last_name", normaliser="name_last_part")
+    # The first 3 letters, cut to SURNAME_PREFIX_BITS so that each value is shared by many surnames.
+    last_name_prefix_index = BlindIndexField(source="last_name", normaliser="name_prefix", bits=SURNAME_PREFIX_BITS)
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "created_at"])]

@@ -41,7 +41,8 @@ def search_results(request):
     form = SearchForm(request.POST)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     result = _search(request, query, live=request.POST.get("live") == "1")
-    return render(request, "patients/_results.html", {"result": result, "query_too_short": result is None})
+    return render(request, "patients/_results.html", {"result": result, "query_too_short": result is None,
+                                                      "can_register": can(request.user, "patients.register")})
 
 
 def _register_context(request, form, duplicates=None, guardian=None):
@@ -57,6 +58,15 @@ def _pesel_taken_context(request, taken: services.PeselTaken) -> dict:
             "shared_pesel_choices": [(c.value, c.label) for c in SHARED_PESEL_CHOICES]}
 
 
+# What a search that found nobody hands to the register form. The search page posts them
+# (`_prefill=1`, so they stay out of URLs and logs); a GET with them works too (register?last_name=…).
+PREFILL = ("last_name", "first_name", "pesel", "phone", "email", "document_number", "birth_date")
+
+
+def _prefill(values) -> dict:
+    return {name: values.get(name, "")[:200] for name in PREFILL if values.get(name)}
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
     require(request.user, "patients.register")
@@ -69,9 +79,10 @@ def register(request):
             if request.method == "GET":
                 raise
             # A posted id that is no patient of ours: the service names the problem next to the field.
-    if request.method == "GET":
+    prefilling = request.method == "POST" and request.POST.get("_prefill") == "1"
+    if request.method == "GET" or prefilling:
         form = PatientForm(initial={"guardian_id": guardian.pk if guardian else "", "document_country": "PL",
-                                    "country": "PL"})
+                                    "country": "PL"} | _prefill(request.POST if prefilling else request.GET))
         return render(request, "patients/register.html", _register_context(request, form, guardian=guardian))
     form = PatientForm(request.POST)
     form.is_valid()  # every field is optional text: this only collects the values

@@ -4,8 +4,6 @@ Views, the API and the CLI call these; none of them writes patients through the 
 Bad input raises a ValidationError keyed by field name (the form's and the API's field
 names) and changes nothing.
 """
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -21,7 +19,7 @@ from klinika.audit.models import Action
 from klinika.audit.services import record
 from klinika.crypto import keystore
 from klinika.crypto.fields import blind_index_for
-from klinika.patients import validators as v
+from klinika.patients import search
 from klinika.patients.cleaning import as_bool, as_id, as_text, clean_patient_data
 from klinika.patients.models import (
     SHARED_PESEL_CHOICES,
@@ -32,6 +30,9 @@ from klinika.patients.models import (
     PatientIdentifier,
     PatientMerge,
 )
+
+# The search itself lives in patients/search.py; these names stay importable from here.
+from klinika.patients.search import MIN_LIVE_QUERY, SEARCH_LIMIT, SearchHit, SearchResult, classify_query  # noqa: F401
 from klinika.tenancy.context import require_clinic_id
 
 # Reasons a user may give for changing an identifier (the others are set by the system).
@@ -405,59 +406,9 @@ def patient_card(user, patient_id) -> PatientCard:
 
 # --- search ------------------------------------------------------------------------------
 
-SEARCH_LIMIT = 50
-CANDIDATE_LIMIT = 500
-NAME_WORDS_LIMIT = 5
-PHONE_RE = re.compile(r"\+?[0-9][0-9 ()\-]*")
-DOCUMENT_RE = re.compile(r"[A-Za-z]{1,4}[ -]?[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
-DATE_RES = [re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"), re.compile(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}")]
-MIN_LIVE_QUERY = 3
-
-
-@dataclass
-class SearchHit:
-    patient: Patient
-    # Found through an identifier the patient no longer uses (a corrected PESEL, an old document).
-    old_identifier: bool = False
-    # Found through a record that was merged into this one.
-    via_merged_record: bool = False
-
-
-@dataclass
-class SearchResult:
-    kind: str  # pesel, document, phone, email, name; "" when the query was not searched
-    hits: list[SearchHit]
-    hint: str = ""
-    truncated: bool = False
-
-
-def classify_query(query: str) -> str:
-    """Which key a one-box query is: pesel, phone, email, document or name."""
-    text = " ".join(query.split())
-    compact = text.replace(" ", "").replace("-", "")
-    if "@" in text:
-        return "email"
-    if compact.isdigit() and len(compact) == 11:
-        return "pesel"
-    if PHONE_RE.fullmatch(text) and 9 <= sum(ch.isdigit() for ch in text) <= 15:
-        return "phone"
-    if DOCUMENT_RE.fullmatch(text) and not _date_in(text):
-        return "document"
-    return "name"
-
-
-def _date_in(word: str):
-    for pattern in DATE_RES:
-        if pattern.fullmatch(word):
-            try:
-                return v.parse_date(word)
-            except ValidationError:
-                return None
-    return None
-
 
 def search_patients(user, query: str) -> SearchResult:
-    """One search box: PESEL, document, phone, e-mail or "surname [first name] [birth date]".
+    """One search box: PESEL, document, phone, e-mail or "surname [first name] [birth date or year]".
 
     Every search is audited (never with its text), and so is every patient it shows.
     """
@@ -466,106 +417,12 @@ def search_patients(user, query: str) -> SearchResult:
     if not text:
         return SearchResult("", [], _("Type a PESEL, a document number, a phone number, an e-mail address or a "
                                       "surname."))
-    kind = classify_query(text)
-    hits: dict[int, SearchHit] = {}
-    hint = ""
-    if kind == "pesel":
-        digits = text.replace(" ", "").replace("-", "")
-        _collect(hits, Patient.objects.matching(pesel=digits))
-        _collect_old(hits, IdentifierKind.PESEL, digits)
-        _collect(hits, Patient.objects.matching(document_number=digits))
-    elif kind == "email":
-        _collect(hits, Patient.objects.matching(email=text))
-    elif kind == "phone":
-        _collect(hits, Patient.objects.matching(phone=text))
-        number = v.compact_document_number(text)
-        _collect(hits, Patient.objects.matching(document_number=number))
-        _collect_old(hits, IdentifierKind.DOCUMENT, number)
-    elif kind == "document":
-        number = v.compact_document_number(text)
-        _collect(hits, Patient.objects.matching(document_number=number))
-        _collect_old(hits, IdentifierKind.DOCUMENT, number)
-    else:
-        hint = _search_by_name(hits, text)
-    result = _resolve_merged(hits)
-    truncated = len(result) > SEARCH_LIMIT
-    result = result[:SEARCH_LIMIT]
-    _record(user, Action.READ, object_type="patient-search", reason=f"by {kind}; {len(result)} shown")
-    for hit in result:
+    result = search.run(text)
+    _record(user, Action.READ, object_type="patient-search", reason=f"by {result.kind}; {len(result.hits)} shown")
+    for hit in result.hits:
         _record(user, Action.READ, object_type="patient", object_id=hit.patient.pk, subject_ref=hit.patient.subject_ref,
                reason="search result")
-    return SearchResult(kind, result, hint, truncated)
-
-
-def _collect(hits, queryset, **flags):
-    for patient in queryset[:CANDIDATE_LIMIT]:
-        hits.setdefault(patient.pk, SearchHit(patient, **flags))
-
-
-def _collect_old(hits, kind, value):
-    """Patients who had this identifier before: matched through their identifier history."""
-    rows = (PatientIdentifier.objects.matching(value=value).filter(kind=kind, replaced_at__isnull=False)
-            .select_related("patient")[:CANDIDATE_LIMIT])
-    for row in rows:
-        if not isinstance(row.value, str):
-            continue  # crypto-erased: nobody is findable by it any more
-        if row.patient_id not in hits:
-            hits[row.patient_id] = SearchHit(row.patient, old_identifier=True)
-
-
-def _fold(text: str) -> str:
-    """Case- and accent-free, for matching a typed first name ("lukasz" finds "Łukasz")."""
-    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def _search_by_name(hits, text) -> str:
-    words, birth_date = [], None
-    for word in text.split():
-        day = _date_in(word)
-        if day is not None:
-            birth_date = day
-        else:
-            words.append(word.strip(","))
-    words = [w for w in words if w][:NAME_WORDS_LIMIT]
-    if not words:
-        return _("Add the surname to the birth date.")
-    tried = set()
-    # "Kowalska Anna", "Anna Kowalska" and surnames of several words ("de la Cruz") all work.
-    for cut in range(1, len(words) + 1):
-        for surname, first in ((words[:cut], words[cut:]), (words[len(words) - cut:], words[:len(words) - cut])):
-            key = (" ".join(surname), tuple(first))
-            if key in tried:
-                continue
-            tried.add(key)
-            wanted = [_fold(w) for w in first]
-            for patient in Patient.objects.matching(last_name=key[0])[:CANDIDATE_LIMIT]:
-                if birth_date is not None and patient.birth_date != birth_date:
-                    continue
-                names = _fold(as_text(patient.first_name)).replace("-", " ").split()
-                if all(any(name.startswith(w) for name in names) for w in wanted):
-                    hits.setdefault(patient.pk, SearchHit(patient))
-    return ""
-
-
-def _resolve_merged(hits: dict[int, SearchHit]) -> list[SearchHit]:
-    """Merged records are shown as the record they were merged into."""
-    result: dict[int, SearchHit] = {}
-    for hit in hits.values():
-        patient, via = hit.patient, False
-        seen = set()
-        while not patient.is_active and patient.merged_into_id and patient.pk not in seen:
-            seen.add(patient.pk)
-            patient, via = Patient.objects.get(pk=patient.merged_into_id), True
-        if not patient.is_active:
-            continue
-        existing = result.get(patient.pk)
-        if existing is None:
-            result[patient.pk] = SearchHit(patient, hit.old_identifier, via)
-        elif not hit.old_identifier and not via:
-            existing.old_identifier = existing.via_merged_record = False
-    return sorted(result.values(), key=lambda h: (_fold(as_text(h.patient.last_name)),
-                                                  _fold(as_text(h.patient.first_name)), h.patient.pk))
+    return result
 
 
 # --- duplicates --------------------------------------------------------------------------
