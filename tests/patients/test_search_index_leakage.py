@@ -8,6 +8,7 @@ patient through bulk import, index-key rotation and crypto-erasure.
   (computed by the production field for 10,000 realistic surnames under a real clinic key).
 """
 import collections
+import datetime
 import os
 import subprocess
 
@@ -45,11 +46,13 @@ def _database_bytes() -> bytes:
 
 @pytest.mark.django_db(transaction=True)  # committed, so that pg_dump sees the rows
 def test_no_plaintext_of_any_search_index_value_at_rest(clinic, registrar):
-    from tests.patients.factories import adult
+    from tests.patients.factories import adult, make_pesel
 
     with clinic_context(clinic):
-        patients = [services.register_patient(registrar, adult(last_name=s, first_name="Ola"),
-                                              confirm_duplicates=True) for s in SURNAMES]
+        patients = [services.register_patient(registrar, adult(last_name=s, first_name="Ola",
+                                                                          pesel=make_pesel(datetime.date(1985, 3, 4),
+                                                                                           serial=100 + n)),
+                                              confirm_duplicates=True) for n, s in enumerate(SURNAMES)]
     data = _database_bytes()
     assert clinic.name.encode() in data  # the scan reads the rows: the clinic's name is stored in plain text
     for surname in SURNAMES:

@@ -1,5 +1,7 @@
-"""Migration 0007 gives existing patients their surname search indexes, computed as the field
+"""Migration 0008 gives existing patients their surname search indexes, computed as the field
 computes them; going back restores the old whole-surname index. An erased patient gets none."""
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -9,11 +11,11 @@ from klinika.lifecycle.services import erase_subject
 from klinika.patients import services
 from klinika.patients.models import Patient
 from klinika.tenancy.context import clinic_context
-from tests.patients.factories import adult
+from tests.patients.factories import adult, make_pesel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = ("patients", "0006_death_date_and_cause")
+BEFORE = ("patients", "0007_one_pesel_one_patient")
 COLUMNS = ("last_name_index", "last_name_first_part_index", "last_name_last_part_index", "last_name_prefix_index")
 
 
@@ -31,7 +33,8 @@ def stored(pk, columns):
 def test_existing_patients_get_their_search_indexes_and_lose_them_going_back(clinic, registrar):
     with clinic_context(clinic):
         kept = services.register_patient(registrar, adult(last_name="Wójcik-Żółkiewska"), confirm_duplicates=True)
-        erased = services.register_patient(registrar, adult(last_name="Ciemięga", first_name="Ola"),
+        erased = services.register_patient(registrar, adult(last_name="Ciemięga", first_name="Ola",
+                                                 pesel=make_pesel(datetime.date(1990, 5, 6))),
                                            confirm_duplicates=True)
         expected = stored(kept.pk, COLUMNS)
     erase_subject(clinic, erased.subject_ref, "test")
