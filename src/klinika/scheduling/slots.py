@@ -141,7 +141,8 @@ def find_free_slots(*, visit_type, specialty=None, practitioner=None, date_from,
     return sorted(found.values(), key=lambda s: (s.starts_at, s.practitioner_id))
 
 
-def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken=False) -> Slot | None:
+def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken=False,
+                 horizon_days=None) -> Slot | None:
     """The slot starting at `starts_at`, if it is offered (and free, unless include_taken).
 
     The same answer as looking for it among find_free_slots of that day, from the few rows that
@@ -153,7 +154,7 @@ def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken
     if starts_at <= now:
         return None
     day = local_date(starts_at)
-    first, last = booking_window(day, day, now)
+    first, last = booking_window(day, day, now, horizon_days)
     if first > last:
         return None
     if isinstance(practitioner, Practitioner):
