@@ -27,6 +27,7 @@ from klinika.staff.models import Practitioner
 from klinika.tenancy.context import require_clinic_id
 
 S = AppointmentStatus
+_ASK = object()  # insert_booking reads the patient's other visits itself
 REASON_MAX = 500
 CANCEL_REASON_MAX = 300
 # Which status may follow which: anything else is refused with a clear message.
@@ -105,13 +106,14 @@ def book(user, *, patient, practitioner, visit_type, starts_at, reason="") -> Ap
     if ahead.held_here:  # only a held time can hold a lapsed offer: nothing to release otherwise
         _release_lapsed_hold(practitioner, moment)
     appointment = insert_booking(user, patient=patient, practitioner=practitioner, visit_type=visit_type,
-                                 starts_at=moment, reason=_clean_reason(reason), horizon_days=ahead.horizon_days)
+                                 starts_at=moment, reason=_clean_reason(reason), horizon_days=ahead.horizon_days,
+                                 patient_next_start=ahead.patient_next_start)
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
     return appointment
 
 
 def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason, rescheduled_from=None,
-                   horizon_days=None) -> Appointment:
+                   horizon_days=None, patient_next_start=_ASK) -> Appointment:
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("This time has already passed. Choose a later slot.")})
     try:
@@ -123,8 +125,12 @@ def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason
             if slot is None:
                 raise ValidationError({"starts_at": _(
                     "This practitioner does not offer this visit type at this time. Choose one of the free slots.")})
-            if Appointment.objects.filter(patient=patient, status__in=[S.BOOKED, S.CHECKED_IN],
-                                          starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists():
+            if patient_next_start is _ASK:
+                busy = Appointment.objects.filter(patient=patient, status__in=[S.BOOKED, S.CHECKED_IN],
+                                                  starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists()
+            else:  # read by book() with its other checks
+                busy = patient_next_start is not None and patient_next_start < slot.ends_at
+            if busy:
                 if offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at) is None:
                     raise SlotTaken()  # a taken slot says so first, as it always has
                 raise ValidationError({"patient": _("The patient already has another visit at this time.")})
@@ -320,6 +326,9 @@ class _Ahead(NamedTuple):
     visit_type: VisitType | None
     horizon_days: int | None
     held_here: bool
+    # The earliest start of the patient's booked or checked-in visits that end after this time:
+    # the visit overlaps one of them exactly when it ends after that start.
+    patient_next_start: datetime.datetime | None
 
 
 @functools.cache
@@ -330,7 +339,9 @@ def _preflight_sql(vendor: str) -> str:
                vt.id, vt.code, vt.name, vt.duration_minutes,
                (SELECT s.planning_horizon_days FROM {t(SchedulingSettings)} s WHERE s.clinic_id = %s),
                EXISTS (SELECT 1 FROM {t(Appointment)} a WHERE a.clinic_id = %s AND a.practitioner_id = %s
-                       AND a.status = %s AND a.starts_at <= %s AND a.ends_at > %s)
+                       AND a.status = %s AND a.starts_at <= %s AND a.ends_at > %s),
+               (SELECT MIN(b.starts_at) FROM {t(Appointment)} b WHERE b.clinic_id = %s AND b.patient_id = %s
+                       AND b.status IN (%s, %s) AND b.ends_at > %s)
         FROM (SELECT 1 AS one) one
         LEFT JOIN {t(Patient)} p ON p.id = %s AND p.clinic_id = %s
         LEFT JOIN {t(Practitioner)} pr ON pr.id = %s AND pr.clinic_id = %s
@@ -355,6 +366,7 @@ def _booking_preflight(patient, practitioner, visit_type, moment) -> _Ahead:
     with connection.cursor() as cursor:
         cursor.execute(_preflight_sql(connection.vendor), [
             clinic, clinic, pid, str(S.HELD), at, at,
+            clinic, _pk_param(patient), str(S.BOOKED), str(S.CHECKED_IN), at,
             _pk_param(patient), clinic, pid, clinic, _pk_param(visit_type), clinic])
         row = cursor.fetchone()
     clinic_id = require_clinic_id()
@@ -370,7 +382,10 @@ def _booking_preflight(patient, practitioner, visit_type, moment) -> _Ahead:
         found_visit_type = VisitType.from_db(connection.alias, [f.attname for f in VisitType._meta.concrete_fields],
                                              [row[7], clinic_id, row[8], row[9], row[10]])
     horizon = row[11] if row[11] is not None else SchedulingSettings().planning_horizon_days  # no row: defaults
-    return _Ahead(found_patient, found_practitioner, found_visit_type, horizon, bool(row[12]))
+    next_start = row[13]
+    if isinstance(next_start, str):  # SQLite: text, as the ORM would convert it
+        next_start = connection.ops.convert_datetimefield_value(next_start, None, connection)
+    return _Ahead(found_patient, found_practitioner, found_visit_type, horizon, bool(row[12]), next_start)
 
 
 def bookable_patient(value) -> Patient:
