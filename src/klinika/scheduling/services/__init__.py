@@ -335,17 +335,21 @@ class _Ahead(NamedTuple):
 def _preflight_sql(vendor: str) -> str:
     def t(model):
         return connection.ops.quote_name(model._meta.db_table)
-    return f"""SELECT p.id, p.is_active, p.merged_into_id, p.subject_ref, pr.id, pr.is_active, pr.staff_id,
-               vt.id, vt.code, vt.name, vt.duration_minutes,
-               (SELECT s.planning_horizon_days FROM {t(SchedulingSettings)} s WHERE s.clinic_id = %s),
-               EXISTS (SELECT 1 FROM {t(Appointment)} a WHERE a.clinic_id = %s AND a.practitioner_id = %s
-                       AND a.status = %s AND a.starts_at <= %s AND a.ends_at > %s),
-               (SELECT MIN(b.starts_at) FROM {t(Appointment)} b WHERE b.clinic_id = %s AND b.patient_id = %s
-                       AND b.status IN (%s, %s) AND b.ends_at > %s)
+    # On PostgreSQL as the no-overlap constraint's expression and predicate: its GiST index answers it
+    # (a btree on starts_at <= t would read the practitioner's whole past).
+    held_at = ("""a."status" <> 'cancelled' AND tstzrange(a."starts_at", a."ends_at", '[)') @> %s::timestamptz"""
+               if vendor == "postgresql" else 'a."starts_at" <= %s AND a."ends_at" > %s')
+    return f"""SELECT p."id", p."is_active", p."merged_into_id", p."subject_ref", pr."id", pr."is_active", pr."staff_id",
+               vt."id", vt."code", vt."name", vt."duration_minutes",
+               (SELECT s."planning_horizon_days" FROM {t(SchedulingSettings)} s WHERE s."clinic_id" = %s),
+               EXISTS (SELECT 1 FROM {t(Appointment)} a WHERE a."clinic_id" = %s AND a."practitioner_id" = %s
+                       AND a."status" = %s AND {held_at}),
+               (SELECT MIN(b."starts_at") FROM {t(Appointment)} b WHERE b."clinic_id" = %s AND b."patient_id" = %s
+                       AND b."status" IN (%s, %s) AND b."ends_at" > %s)
         FROM (SELECT 1 AS one) one
-        LEFT JOIN {t(Patient)} p ON p.id = %s AND p.clinic_id = %s
-        LEFT JOIN {t(Practitioner)} pr ON pr.id = %s AND pr.clinic_id = %s
-        LEFT JOIN {t(VisitType)} vt ON vt.id = %s AND vt.clinic_id = %s"""
+        LEFT JOIN {t(Patient)} p ON p."id" = %s AND p."clinic_id" = %s
+        LEFT JOIN {t(Practitioner)} pr ON pr."id" = %s AND pr."clinic_id" = %s
+        LEFT JOIN {t(VisitType)} vt ON vt."id" = %s AND vt."clinic_id" = %s"""
 
 
 def _pk_param(value):
@@ -365,7 +369,7 @@ def _booking_preflight(patient, practitioner, visit_type, moment) -> _Ahead:
     pid = _pk_param(practitioner)
     with connection.cursor() as cursor:
         cursor.execute(_preflight_sql(connection.vendor), [
-            clinic, clinic, pid, str(S.HELD), at, at,
+            clinic, clinic, pid, str(S.HELD), *([at] if connection.vendor == "postgresql" else [at, at]),
             clinic, _pk_param(patient), str(S.BOOKED), str(S.CHECKED_IN), at,
             _pk_param(patient), clinic, pid, clinic, _pk_param(visit_type), clinic])
         row = cursor.fetchone()
