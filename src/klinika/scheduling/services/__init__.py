@@ -339,8 +339,8 @@ def _preflight_sql(vendor: str) -> str:
     # (a btree on starts_at <= t would read the practitioner's whole past).
     held_at = ("""a."status" <> 'cancelled' AND tstzrange(a."starts_at", a."ends_at", '[)') @> %s::timestamptz"""
                if vendor == "postgresql" else 'a."starts_at" <= %s AND a."ends_at" > %s')
-    return f"""SELECT p."id", p."is_active", p."merged_into_id", p."subject_ref", pr."id", pr."is_active", pr."staff_id",
-               vt."id", vt."code", vt."name", vt."duration_minutes",
+    return f"""SELECT p."id", p."is_active", p."merged_into_id", p."subject_ref",
+               pr."id", pr."is_active", pr."staff_id", vt."id", vt."code", vt."name", vt."duration_minutes",
                (SELECT s."planning_horizon_days" FROM {t(SchedulingSettings)} s WHERE s."clinic_id" = %s),
                EXISTS (SELECT 1 FROM {t(Appointment)} a WHERE a."clinic_id" = %s AND a."practitioner_id" = %s
                        AND a."status" = %s AND {held_at}),
