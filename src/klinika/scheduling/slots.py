@@ -35,7 +35,7 @@ from klinika.scheduling.models import (
     WeeklyAvailability,
 )
 from klinika.staff.models import Practitioner
-from klinika.tenancy.context import current_clinic_id
+from klinika.tenancy.context import current_clinic_id, require_clinic_id
 
 ZONE = ZoneInfo(settings.TIME_ZONE)
 UTC = datetime.timezone.utc
@@ -141,7 +141,8 @@ def find_free_slots(*, visit_type, specialty=None, practitioner=None, date_from,
     return sorted(found.values(), key=lambda s: (s.starts_at, s.practitioner_id))
 
 
-def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken=False) -> Slot | None:
+def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken=False,
+                 horizon_days=None) -> Slot | None:
     """The slot starting at `starts_at`, if it is offered (and free, unless include_taken).
 
     The same answer as looking for it among find_free_slots of that day, from the few rows that
@@ -153,7 +154,7 @@ def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken
     if starts_at <= now:
         return None
     day = local_date(starts_at)
-    first, last = booking_window(day, day, now)
+    first, last = booking_window(day, day, now, horizon_days)
     if first > last:
         return None
     if isinstance(practitioner, Practitioner):
@@ -168,11 +169,11 @@ def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken
     finish = starts_at + duration
     slot = None
     offset = _day_offset(day)
-    for template in _templates([pid], visit_type, day, day).filter(weekday=day.weekday()):
+    templates, exceptions = _rows_at(pid, visit_type, day, starts_at, finish)
+    for template in templates:
         if starts_at in _starts_fitting(_weekly_block(template, day, offset), duration):
             slot = Slot(starts_at, finish, pid, template.room_id)
             break
-    exceptions = _exceptions([pid], starts_at, finish)
     if slot is None:
         for block in _extra_blocks(exceptions, visit_type):
             if starts_at in _starts_fitting(block, duration):
@@ -183,6 +184,66 @@ def offered_slot(*, practitioner, visit_type, starts_at, now=None, include_taken
     if not include_taken and _overlapping(_holding([pid]), starts_at, finish).exists():
         return None
     return slot
+
+
+@dataclass(frozen=True)
+class _Hours:
+    start_time: datetime.time
+    end_time: datetime.time
+    slot_minutes: int
+    room_id: int | None
+
+
+def _rows_at(pid, visit_type, day, start, end):
+    """What offered_slot reads, in one statement written once: the weekday's weekly hours offering
+    this visit type (as _templates, in its order) and the exceptions overlapping [start, end) (as
+    _exceptions). A booking runs this, and building two ORM queries cost more CPU than answering them."""
+    connection = connections[WeeklyAvailability.objects.db]
+    ops = connection.ops
+    clinic = WeeklyAvailability._meta.get_field("clinic").target_field.get_db_prep_value(
+        require_clinic_id(), connection)  # refused without a clinic, as the scoped manager would
+    date, at = ops.adapt_datefield_value(day), ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_at_sql(connection.vendor), [
+            clinic, pid, date, date, day.weekday(), visit_type.pk,
+            clinic, pid, at(end), at(start)])
+        rows = cursor.fetchall()
+    templates, exceptions = [], []
+    for tag, pk, start_time, end_time, begins, ends, slot_minutes, room_id, kind in rows:
+        if tag == 0:
+            templates.append(_Hours(_as_time(start_time), _as_time(end_time), slot_minutes, room_id))
+        else:
+            exceptions.append({"pk": pk, "practitioner_id": pid, "kind": kind, "starts_at": _as_moment(begins, ops),
+                               "ends_at": _as_moment(ends, ops), "slot_minutes": slot_minutes, "room_id": room_id})
+    return templates, exceptions
+
+
+def _as_time(value):
+    return datetime.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_moment(value, ops):
+    return ops.convert_datetimefield_value(value, None, ops.connection) if isinstance(value, str) else value
+
+
+_ROWS_AT_SQL: dict[str, str] = {}
+
+
+def _rows_at_sql(vendor: str) -> str:
+    if vendor not in _ROWS_AT_SQL:
+        w, e = WeeklyAvailability._meta.db_table, AvailabilityException._meta.db_table
+        through = WeeklyAvailability.visit_types.through._meta.db_table
+        _ROWS_AT_SQL[vendor] = f"""SELECT 0, w."id", w."start_time", w."end_time", NULL, NULL, w."slot_minutes",
+                   w."room_id", NULL
+            FROM "{w}" w JOIN "{through}" t ON t."weeklyavailability_id" = w."id"
+            WHERE w."clinic_id" = %s AND w."practitioner_id" = %s AND w."valid_from" <= %s
+              AND (w."valid_until" IS NULL OR w."valid_until" >= %s) AND w."weekday" = %s AND t."visittype_id" = %s
+            UNION ALL
+            SELECT 1, e."id", NULL, NULL, e."starts_at", e."ends_at", e."slot_minutes", e."room_id", e."kind"
+            FROM "{e}" e
+            WHERE e."clinic_id" = %s AND e."practitioner_id" = %s AND e."starts_at" < %s AND e."ends_at" > %s
+            ORDER BY 1, 3, 5, 2"""
+    return _ROWS_AT_SQL[vendor]
 
 
 def working_hours(practitioner_id, date_from, date_to) -> dict[datetime.date, list[tuple]]:

@@ -5,9 +5,11 @@ The reason for a visit is health data: stored encrypted, shown only to roles wit
 schedule.view_reason (see `visible_reason`).
 """
 import datetime
+import functools
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,12 +21,13 @@ from klinika.inputs import in_calendar
 from klinika.patients.models import Patient
 from klinika.scheduling import signals
 from klinika.scheduling.errors import SlotTaken
-from klinika.scheduling.models import Appointment, AppointmentStatus, VisitType
+from klinika.scheduling.models import Appointment, AppointmentStatus, SchedulingSettings, VisitType
 from klinika.scheduling.slots import ZONE, local_date, local_midnight, offered_slot
 from klinika.staff.models import Practitioner
 from klinika.tenancy.context import require_clinic_id
 
 S = AppointmentStatus
+_ASK = object()  # insert_booking reads the patient's other visits itself
 REASON_MAX = 500
 CANCEL_REASON_MAX = 300
 # Which status may follow which: anything else is refused with a clear message.
@@ -90,16 +93,27 @@ def _record_reads(user, appointments):
 def book(user, *, patient, practitioner, visit_type, starts_at, reason="") -> Appointment:
     """Book a slot that is really offered; a parallel booking of the same time gets SlotTaken."""
     require(user, "schedule.book")
-    patient = bookable_patient(patient)
-    practitioner, visit_type = clinic_practitioner(practitioner), clinic_visit_type(visit_type)
-    _release_lapsed_hold(practitioner, starts_at)
+    try:
+        moment, bad_moment = parse_moment(starts_at), None
+    except ValidationError as exc:  # said after the patient, practitioner and visit type, as always
+        moment, bad_moment = None, exc
+    ahead = _booking_preflight(patient, practitioner, visit_type, moment)
+    patient = bookable_patient(ahead.patient or patient)
+    practitioner = clinic_practitioner(ahead.practitioner or practitioner)
+    visit_type = clinic_visit_type(ahead.visit_type or visit_type)
+    if bad_moment is not None:
+        raise bad_moment
+    if ahead.held_here:  # only a held time can hold a lapsed offer: nothing to release otherwise
+        _release_lapsed_hold(practitioner, moment)
     appointment = insert_booking(user, patient=patient, practitioner=practitioner, visit_type=visit_type,
-                        starts_at=parse_moment(starts_at), reason=_clean_reason(reason))
+                                 starts_at=moment, reason=_clean_reason(reason), horizon_days=ahead.horizon_days,
+                                 patient_next_start=ahead.patient_next_start)
     signals.send_on_commit(signals.appointment_booked, appointment=appointment)
     return appointment
 
 
-def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason, rescheduled_from=None) -> Appointment:
+def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason, rescheduled_from=None,
+                   horizon_days=None, patient_next_start=_ASK) -> Appointment:
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("This time has already passed. Choose a later slot.")})
     try:
@@ -107,12 +121,16 @@ def insert_booking(user, *, patient, practitioner, visit_type, starts_at, reason
             # Offered at all (hours, extra hours, leave: the few rows around this time); whether it is
             # still free is the no-overlap constraint's answer at INSERT, race-free.
             slot = offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at,
-                                include_taken=True)
+                                include_taken=True, horizon_days=horizon_days)
             if slot is None:
                 raise ValidationError({"starts_at": _(
                     "This practitioner does not offer this visit type at this time. Choose one of the free slots.")})
-            if Appointment.objects.filter(patient=patient, status__in=[S.BOOKED, S.CHECKED_IN],
-                                          starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists():
+            if patient_next_start is _ASK:
+                busy = Appointment.objects.filter(patient=patient, status__in=[S.BOOKED, S.CHECKED_IN],
+                                                  starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists()
+            else:  # read by book() with its other checks
+                busy = patient_next_start is not None and patient_next_start < slot.ends_at
+            if busy:
                 if offered_slot(practitioner=practitioner, visit_type=visit_type, starts_at=starts_at) is None:
                     raise SlotTaken()  # a taken slot says so first, as it always has
                 raise ValidationError({"patient": _("The patient already has another visit at this time.")})
@@ -299,6 +317,79 @@ def _clean_reason(reason) -> str:
 # encrypted is loaded, so nothing is decrypted (a later read of another field loads it then).
 PATIENT_STATUS_FIELDS = ("id", "clinic_id", "is_active", "merged_into_id", "subject_ref")
 PRACTITIONER_STATUS_FIELDS = ("id", "clinic_id", "is_active", "staff_id")
+_SUBJECT_REF = Patient._meta.get_field("subject_ref")
+
+
+class _Ahead(NamedTuple):
+    patient: Patient | None
+    practitioner: Practitioner | None
+    visit_type: VisitType | None
+    horizon_days: int | None
+    held_here: bool
+    # The earliest start of the patient's booked or checked-in visits that end after this time:
+    # the visit overlaps one of them exactly when it ends after that start.
+    patient_next_start: datetime.datetime | None
+
+
+@functools.cache
+def _preflight_sql(vendor: str) -> str:
+    def t(model):
+        return connection.ops.quote_name(model._meta.db_table)
+    # On PostgreSQL as the no-overlap constraint's expression and predicate: its GiST index answers it
+    # (a btree on starts_at <= t would read the practitioner's whole past).
+    held_at = ("""a."status" <> 'cancelled' AND tstzrange(a."starts_at", a."ends_at", '[)') @> %s::timestamptz"""
+               if vendor == "postgresql" else 'a."starts_at" <= %s AND a."ends_at" > %s')
+    return f"""SELECT p."id", p."is_active", p."merged_into_id", p."subject_ref",
+               pr."id", pr."is_active", pr."staff_id", vt."id", vt."code", vt."name", vt."duration_minutes",
+               (SELECT s."planning_horizon_days" FROM {t(SchedulingSettings)} s WHERE s."clinic_id" = %s),
+               EXISTS (SELECT 1 FROM {t(Appointment)} a WHERE a."clinic_id" = %s AND a."practitioner_id" = %s
+                       AND a."status" = %s AND {held_at}),
+               (SELECT MIN(b."starts_at") FROM {t(Appointment)} b WHERE b."clinic_id" = %s AND b."patient_id" = %s
+                       AND b."status" IN (%s, %s) AND b."ends_at" > %s)
+        FROM (SELECT 1 AS one) one
+        LEFT JOIN {t(Patient)} p ON p."id" = %s AND p."clinic_id" = %s
+        LEFT JOIN {t(Practitioner)} pr ON pr."id" = %s AND pr."clinic_id" = %s
+        LEFT JOIN {t(VisitType)} vt ON vt."id" = %s AND vt."clinic_id" = %s"""
+
+
+def _pk_param(value):
+    pk = getattr(value, "pk", value)
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        return None  # not an id: found nowhere, refused below with the usual message
+
+
+def _booking_preflight(patient, practitioner, visit_type, moment) -> _Ahead:
+    """What a booking checks before its transaction, in one statement instead of five: the patient's,
+    practitioner's and visit type's rows (ids given), the planning horizon, and whether any held
+    appointment stands at this time (then a lapsed hold may have to give way)."""
+    clinic = Patient._meta.get_field("clinic").target_field.get_db_prep_value(require_clinic_id(), connection)
+    at = connection.ops.adapt_datetimefield_value(moment) if moment is not None else None
+    pid = _pk_param(practitioner)
+    with connection.cursor() as cursor:
+        cursor.execute(_preflight_sql(connection.vendor), [
+            clinic, clinic, pid, str(S.HELD), *([at] if connection.vendor == "postgresql" else [at, at]),
+            clinic, _pk_param(patient), str(S.BOOKED), str(S.CHECKED_IN), at,
+            _pk_param(patient), clinic, pid, clinic, _pk_param(visit_type), clinic])
+        row = cursor.fetchone()
+    clinic_id = require_clinic_id()
+    found_patient = found_practitioner = found_visit_type = None
+    if row[0] is not None and not isinstance(patient, Patient):
+        found_patient = Patient.from_db(connection.alias, PATIENT_STATUS_FIELDS, [
+            row[0], clinic_id, row[3] if row[3] is None else _SUBJECT_REF.to_python(row[3]),
+            row[2], bool(row[1])])
+    if row[4] is not None and not isinstance(practitioner, Practitioner):
+        found_practitioner = Practitioner.from_db(connection.alias, PRACTITIONER_STATUS_FIELDS,
+                                                  [row[4], clinic_id, row[6], bool(row[5])])
+    if row[7] is not None and not isinstance(visit_type, VisitType):
+        found_visit_type = VisitType.from_db(connection.alias, [f.attname for f in VisitType._meta.concrete_fields],
+                                             [row[7], clinic_id, row[8], row[9], row[10]])
+    horizon = row[11] if row[11] is not None else SchedulingSettings().planning_horizon_days  # no row: defaults
+    next_start = row[13]
+    if isinstance(next_start, str):  # SQLite: text, as the ORM would convert it
+        next_start = connection.ops.convert_datetimefield_value(next_start, None, connection)
+    return _Ahead(found_patient, found_practitioner, found_visit_type, horizon, bool(row[12]), next_start)
 
 
 def bookable_patient(value) -> Patient:
