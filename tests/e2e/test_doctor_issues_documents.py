@@ -76,6 +76,7 @@ def test_the_doctor_issues_a_prescription_and_a_referral_in_the_visit(page, demo
     page.locator(f'tr[data-appointment="{appointment.pk}"] a').first.click()
     page.locator(f'form[action$="/records/appointments/{appointment.pk}/start/"] button').click()
     expect(page.locator("#id_icd10_q")).to_be_visible()
+    page.wait_for_load_state()  # htmx wires the code search up on load; typing before that sends nothing
 
     page.locator("#id_icd10_q").fill("J06")
     page.locator("#icd10-results button", has_text="J06.9").first.click()
